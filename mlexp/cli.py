@@ -1,0 +1,157 @@
+"""Command line: `mlexp list | evaluate | predict | train | demo`."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from . import experiments
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+QUICK = {"EPOCHS": 1, "TRAIN_SAMPLES": 2000}
+
+
+class Failure(Exception):
+    """An error a person can fix; printed as one sentence, exit status 1."""
+
+
+def cmd_list(args) -> None:
+    for e in experiments.EXPERIMENTS.values():
+        state = "model present" if e.has_model() else f"no model (mlexp train {e.name})"
+        print(f"{e.name:<14} {e.title:<32} {state}")
+
+
+def cmd_evaluate(args) -> None:
+    from .evaluate import evaluate
+
+    report = evaluate(args.name)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{report['name']}: accuracy {report['accuracy']:.2%} on {report['n']:,} held-out "
+              f"{report['dataset']} test images")
+        for label, acc in report["per_class"].items():
+            print(f"  {label:>6}: {acc:.2%}")
+
+
+def _image_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            raise Failure(f"{path} has no image files ({', '.join(sorted(IMAGE_SUFFIXES))}).")
+        return files
+    if not path.exists():
+        raise Failure(f"{path} does not exist.")
+    return [path]
+
+
+def cmd_predict(args) -> int:
+    from .preprocess import BadDrawing, open_image
+    from .runtime import load
+
+    files = _image_files(Path(args.path))
+    classifier = load(args.name)
+    failed = 0
+    for file in files:
+        try:
+            p = classifier.classify_image(open_image(file))
+        except BadDrawing as error:
+            failed += 1
+            if args.json:
+                print(json.dumps({"file": str(file), "error": str(error)}))
+            print(f"{file}: {error}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps({"file": str(file), "label": p.label, "probabilities": p.probabilities}))
+        else:
+            guesses = ", ".join(f"{label} {prob:.1%}" for label, prob in p.top(3))
+            print(f"{file}: {p.label}  ({guesses})")
+    return 1 if failed else 0
+
+
+def cmd_train(args) -> None:
+    from . import notebooks
+
+    e = experiments.get(args.name)
+    parameters = dict(QUICK) if args.quick else {}
+    if args.quick or args.model_dir:
+        parameters["MODEL_DIR"] = str(args.model_dir or Path(tempfile.mkdtemp(prefix="mlexp-quick-")))
+    target = parameters.get("MODEL_DIR") or experiments.models_dir()
+    print(f"Training {e.name} with {e.train_notebook}" + (" (quick mode)" if args.quick else ""))
+    notebooks.run(e.train_notebook, parameters, progress=lambda line: print(line, flush=True))
+    print(f"Model written to {Path(target) / e.name}")
+
+
+def demo_command(port: int, root: Path, open_browser: bool, cull_idle: int = 600) -> list[str]:
+    """The Jupyter server command serving the Voila gallery (JupyterLab beside it)."""
+    return [
+        sys.executable, "-m", "jupyter", "server",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.default_url=/voila/render/notebooks/index.ipynb",
+        "--IdentityProvider.token=",
+        f"--ServerApp.open_browser={open_browser}",
+        # Kernels of closed dashboards are never shut down by the page (voila#1458): cull them.
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 2))}",
+        "--MappingKernelManager.cull_connected=False",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.strip_sources=True",
+    ]
+
+
+def cmd_demo(args) -> None:
+    cmd = demo_command(args.port, experiments.REPO_ROOT, not args.no_browser, args.cull_idle)
+    print(f"Voila gallery: http://127.0.0.1:{args.port}/  (JupyterLab: http://127.0.0.1:{args.port}/lab)",
+          flush=True)
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.execv(cmd[0], cmd)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mlexp", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="experiments and whether their model is present").set_defaults(func=cmd_list)
+    e = sub.add_parser("evaluate", help="metrics on the held-out test split")
+    e.add_argument("name")
+    e.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    e.set_defaults(func=cmd_evaluate)
+    pr = sub.add_parser("predict", help="classify an image file or a folder of images")
+    pr.add_argument("name")
+    pr.add_argument("path")
+    pr.add_argument("--json", action="store_true", help="one JSON line per file")
+    pr.set_defaults(func=cmd_predict)
+    t = sub.add_parser("train", help="run the experiment's training notebook")
+    t.add_argument("name")
+    t.add_argument("--quick", action="store_true", help="1 epoch on 2,000 digits, into a temporary folder")
+    t.add_argument("--model-dir", type=Path, help="write the model here instead of models/")
+    t.set_defaults(func=cmd_train)
+    d = sub.add_parser("demo", help="start the Voila gallery")
+    d.add_argument("--port", type=int, default=8866)
+    d.add_argument("--no-browser", action="store_true")
+    d.add_argument("--cull-idle", type=int, default=600, help="seconds before an idle, closed dashboard's kernel is stopped")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from .data import DataUnavailable
+    from .preprocess import BadDrawing
+    from .runtime import ModelMissing
+
+    try:
+        return args.func(args) or 0
+    except (Failure, experiments.UnknownExperiment, ModelMissing, DataUnavailable, BadDrawing) as error:
+        print(f"mlexp: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Held-out evaluation of an experiment's shipped (LiteRT) model."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import experiments
+from .runtime import Classifier
+
+
+def test_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out test images (N, 28, 28) in [0, 1] and labels of a dataset."""
+    if dataset == "mnist":
+        from .data import load_mnist
+
+        _, (x, y) = load_mnist()
+        return x.astype(np.float32) / 255.0, y.astype(int)
+    raise ValueError(f"No test split is known for dataset {dataset!r}.")
+
+
+def accuracy_report(y_true: np.ndarray, y_pred: np.ndarray, labels) -> dict:
+    """Overall and per-class accuracy."""
+    per_class = {
+        label: float((y_pred[y_true == i] == i).mean()) for i, label in enumerate(labels) if (y_true == i).any()
+    }
+    return {"accuracy": float((y_pred == y_true).mean()), "n": int(len(y_true)), "per_class": per_class}
+
+
+def evaluate(name: str, classifier: Classifier | None = None, batch: int = 500) -> dict:
+    """Accuracy of experiment `name`'s model file on its dataset's held-out test split."""
+    experiment = experiments.get(name)
+    classifier = classifier or Classifier(experiment)
+    x, y = test_split(experiment.dataset)
+    pred = np.concatenate([classifier.probabilities(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])
+    return {"name": name, "dataset": experiment.dataset, **accuracy_report(y, pred, experiment.labels)}

@@ -1,0 +1,93 @@
+"""The one registry of experiments: what each is, its data, labels, files and notebooks."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def models_dir() -> Path:
+    """Folder holding `<name>/model.tflite`; `MLEXP_MODELS_DIR` overrides the repo's `models/`."""
+    return Path(os.environ.get("MLEXP_MODELS_DIR") or REPO_ROOT / "models")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One experiment: a training notebook, a demo notebook and the model they share."""
+
+    name: str
+    title: str
+    summary: str
+    task: str  # "drawing-classification", ...
+    dataset: str
+    labels: tuple[str, ...]
+    preprocess: str  # name of the drawing recipe in mlexp.preprocess.RECIPES
+    picture: str = ""  # path relative to the repo root
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def model_dir(self) -> Path:
+        return models_dir() / self.name
+
+    @property
+    def tflite_path(self) -> Path:
+        return self.model_dir / "model.tflite"
+
+    @property
+    def card_path(self) -> Path:
+        return self.model_dir / "card.json"
+
+    @property
+    def train_notebook(self) -> str:
+        return f"notebooks/{self.name}/train.ipynb"
+
+    @property
+    def demo_notebook(self) -> str:
+        return f"notebooks/{self.name}/demo.ipynb"
+
+    def has_model(self) -> bool:
+        return self.tflite_path.is_file()
+
+
+DIGITS = tuple(str(d) for d in range(10))
+
+EXPERIMENTS: dict[str, Experiment] = {
+    e.name: e
+    for e in [
+        Experiment(
+            name="digits_mlp",
+            title="Handwritten digits (MLP)",
+            summary="Draw a digit; a small fully connected network recognizes it as you draw.",
+            task="drawing-classification",
+            dataset="mnist",
+            labels=DIGITS,
+            preprocess="mnist",
+            picture="docs/images/digits_mlp.png",
+        ),
+        Experiment(
+            name="digits_cnn",
+            title="Handwritten digits (CNN)",
+            summary="Draw a digit; a convolutional network recognizes it as you draw.",
+            task="drawing-classification",
+            dataset="mnist",
+            labels=DIGITS,
+            preprocess="mnist",
+            picture="docs/images/digits_cnn.png",
+        ),
+    ]
+}
+
+
+class UnknownExperiment(KeyError):
+    def __str__(self) -> str:
+        return f"No experiment named {self.args[0]!r}; choose one of: {', '.join(EXPERIMENTS)}."
+
+
+def get(name: str) -> Experiment:
+    """The registered experiment called `name` (clear error listing valid names)."""
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise UnknownExperiment(name) from None

@@ -1,0 +1,140 @@
+"""Model inputs from what people make: drawn strokes or images -> 28x28 MNIST-style arrays.
+
+MNIST digits were made by scaling each digit's ink to fit a 20x20 box (keeping the aspect
+ratio, anti-aliased) and placing it so its centre of mass sits at the centre of a 28x28 frame.
+Strokes are re-drawn here with a fixed relative pen width, so the result does not depend on the
+canvas size, the brush size, or where and how big the person drew.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageOps
+
+Stroke = Sequence[Sequence[float]]  # [(x, y), ...] in any units, y growing downward
+
+FRAME = 28  # output side
+BOX = 20  # side of the box the ink is scaled into
+PEN = 2.2  # pen width in output pixels: gives the mean ink of MNIST digits (~102 of 784)
+SUPERSAMPLE = 4
+MAX_IMAGE_PIXELS = 25_000_000  # refuse larger images before decoding them
+
+
+class BadDrawing(ValueError):
+    """A drawing or image that cannot be turned into a model input; the message says why."""
+
+
+def _points(strokes: Iterable[Stroke]) -> list[np.ndarray]:
+    arrays = []
+    for stroke in strokes:
+        a = np.asarray(stroke, dtype=np.float64).reshape(-1, 2) if len(stroke) else None
+        if a is not None and np.isfinite(a).all():
+            arrays.append(a)
+    return arrays
+
+
+def _center_of_mass_frame(ink: np.ndarray) -> np.ndarray:
+    """Place a small ink image in a 28x28 frame with its centre of mass at the centre."""
+    h, w = ink.shape
+    total = ink.sum()
+    cy = (ink.sum(axis=1) @ np.arange(h)) / total
+    cx = (ink.sum(axis=0) @ np.arange(w)) / total
+    top = int(round(FRAME / 2 - 0.5 - cy))
+    left = int(round(FRAME / 2 - 0.5 - cx))
+    frame = np.zeros((FRAME, FRAME), np.float32)
+    # Clip the paste to the frame (only matters for extreme centres of mass).
+    y0, x0 = max(top, 0), max(left, 0)
+    y1, x1 = min(top + h, FRAME), min(left + w, FRAME)
+    frame[y0:y1, x0:x1] = ink[y0 - top : y1 - top, x0 - left : x1 - left]
+    return frame
+
+
+def strokes_to_mnist(strokes: Iterable[Stroke], min_extent: float = 0.0) -> np.ndarray:
+    """28x28 float32 image in [0, 1] (1 = ink) from strokes, MNIST-style.
+
+    `min_extent` is the smallest drawing size (in the strokes' units) that is not a dot.
+    """
+    arrays = _points(strokes)
+    if not arrays:
+        raise BadDrawing("The pad is empty: draw a digit first.")
+    allpts = np.concatenate(arrays)
+    lo, hi = allpts.min(axis=0), allpts.max(axis=0)
+    extent = float((hi - lo).max())
+    if extent <= min_extent or extent == 0:
+        raise BadDrawing("That is only a dot: draw a whole digit.")
+    s = SUPERSAMPLE
+    pen = PEN * s
+    scale = (BOX * s - pen) / extent
+    size = BOX * s
+    offset = (size - (hi - lo) * scale) / 2  # centre the drawing in the box
+    img = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(img)
+    r = pen / 2
+    for a in arrays:
+        xy = (a - lo) * scale + offset
+        pts = [tuple(p) for p in xy]
+        if len(pts) > 1:
+            draw.line(pts, fill=255, width=int(round(pen)), joint="curve")
+        for x, y in pts:  # round caps and joins
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    small = img.reduce(s)
+    ink = np.asarray(small, np.float32) / 255.0
+    return _crop_and_frame(ink)
+
+
+def _crop_and_frame(ink: np.ndarray) -> np.ndarray:
+    """Crop to the ink, scale the longer side to 20 px (anti-aliased), centre by mass."""
+    rows, cols = np.nonzero(ink > 0.02)
+    ink = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    h, w = ink.shape
+    if max(h, w) != BOX:
+        k = BOX / max(h, w)
+        size = (max(1, round(w * k)), max(1, round(h * k)))
+        ink = np.asarray(
+            Image.fromarray(ink, mode="F").resize(size, Image.Resampling.LANCZOS), np.float32
+        )
+        ink = np.clip(ink, 0, 1)
+    return _center_of_mass_frame(ink)
+
+
+def open_image(path) -> Image.Image:
+    """Open an image file safely: clear errors for non-images, truncated and huge files."""
+    from PIL import UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            w, h = img.size
+            if w * h > MAX_IMAGE_PIXELS:
+                raise BadDrawing(
+                    f"The image is {w}x{h} pixels, too large to read safely "
+                    f"(the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels)."
+                )
+            img.load()
+            return img.copy()
+    except BadDrawing:
+        raise
+    except Image.DecompressionBombError:
+        raise BadDrawing(f"{path} is too large to read safely (over "
+                         f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels).") from None
+    except UnidentifiedImageError:
+        raise BadDrawing(f"{path} is not an image file this program can read.") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise BadDrawing(f"{path} could not be read as an image ({error}).") from None
+
+
+def image_to_mnist(img: Image.Image) -> np.ndarray:
+    """28x28 float32 image in [0, 1] from a picture of a digit (either polarity), MNIST-style."""
+    grey = np.asarray(ImageOps.exif_transpose(img).convert("L"), np.float32) / 255.0
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    ink = grey if np.median(border) < 0.5 else 1.0 - grey  # light ink on dark, or dark on light
+    ink = ink - np.median(border if np.median(border) < 0.5 else 1.0 - border)
+    ink = np.clip(ink / max(float(ink.max()), 1e-6), 0, 1)
+    ink[ink < 0.15] = 0
+    if ink.max() == 0 or (ink > 0.5).sum() < 3:
+        raise BadDrawing("The image is blank: there is no drawing in it.")
+    return _crop_and_frame(ink)
+
+
+RECIPES = {"mnist": strokes_to_mnist}
+IMAGE_RECIPES = {"mnist": image_to_mnist}

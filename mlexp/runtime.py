@@ -1,0 +1,99 @@
+"""Run exported models with LiteRT (`ai-edge-litert`): no TensorFlow import at demo time."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import experiments
+from .preprocess import IMAGE_RECIPES, RECIPES, BadDrawing
+
+SCRIBBLE_INK = 330.0  # total ink of a 28x28 input above every MNIST digit (max 312)
+
+
+class ModelMissing(FileNotFoundError):
+    """The experiment's exported model file is not there; the message says how to make it."""
+
+
+@dataclass
+class Prediction:
+    """What a classifier says about one input: best label and every class's probability."""
+
+    label: str
+    probabilities: dict[str, float]
+    input: np.ndarray = field(repr=False)
+
+    def top(self, k: int = 5) -> list[tuple[str, float]]:
+        return sorted(self.probabilities.items(), key=lambda kv: -kv[1])[:k]
+
+
+class Classifier:
+    """A drawing classifier running an experiment's `model.tflite` with LiteRT."""
+
+    def __init__(self, experiment: experiments.Experiment, path: Path | None = None):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.experiment = experiment
+        self.labels = list(experiment.labels)
+        self.path = Path(path or experiment.tflite_path)
+        if not self.path.is_file():
+            raise ModelMissing(
+                f"The model file {self.path} is missing: train it with "
+                f"`mlexp train {experiment.name}`."
+            )
+        self._interpreter = Interpreter(model_path=str(self.path), num_threads=1)
+        self._interpreter.allocate_tensors()
+        self._input = self._interpreter.get_input_details()[0]
+        self._output = self._interpreter.get_output_details()[0]
+        self._batch = 1
+        self._strokes_to_input = RECIPES[experiment.preprocess]
+        self._image_to_input = IMAGE_RECIPES[experiment.preprocess]
+
+    @property
+    def card(self) -> dict:
+        card = self.path.parent / "card.json"
+        return json.loads(card.read_text()) if card.is_file() else {}
+
+    def describe(self) -> str:
+        """One line about the model from its card: test accuracy, size, training data."""
+        card = self.card
+        if "test_accuracy" not in card:
+            return f"Model: {self.path.name}"
+        split = card.get("split", {})
+        return (f"{card.get('parameters', 0):,} parameters, {self.path.stat().st_size / 2**20:.1f} MiB; "
+                f"{card['test_accuracy']:.2%} on {split.get('test', 0):,} held-out "
+                f"{card.get('dataset', '')} test images.")
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities (N, classes) for inputs (N, 28, 28) in [0, 1]."""
+        x = np.asarray(x, np.float32).reshape((-1, *self._input["shape"][1:]))
+        if len(x) != self._batch:
+            self._interpreter.resize_tensor_input(self._input["index"], [len(x), *x.shape[1:]])
+            self._interpreter.allocate_tensors()
+            self._batch = len(x)
+        self._interpreter.set_tensor(self._input["index"], x)
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._output["index"]).copy()
+
+    def _predict(self, x: np.ndarray) -> Prediction:
+        if x.sum() > SCRIBBLE_INK:
+            raise BadDrawing("That looks like a scribble, not a digit: clear the pad and try again.")
+        p = self.probabilities(x[None])[0].astype(float)
+        return Prediction(self.labels[int(p.argmax())], dict(zip(self.labels, p.tolist())), x)
+
+    def classify_strokes(self, strokes, min_extent: float = 8.0) -> Prediction:
+        """Classify a drawing given as strokes [[(x, y), ...], ...] (raises BadDrawing).
+
+        A drawing smaller than `min_extent` (pad pixels: a click with a little jitter) is a dot."""
+        return self._predict(self._strokes_to_input(strokes, min_extent=min_extent))
+
+    def classify_image(self, image) -> Prediction:
+        """Classify a PIL image of a drawing (raises BadDrawing)."""
+        return self._predict(self._image_to_input(image))
+
+
+def load(name: str) -> Classifier:
+    """The predictor of experiment `name`, ready to classify."""
+    return Classifier(experiments.get(name))

@@ -1,0 +1,176 @@
+"""Shared training helpers: quiet TensorFlow, augmentation, live progress, evaluation, export."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import contextlib
+import datetime
+import io
+import json
+import platform
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from IPython.display import HTML, Image, display
+
+from . import experiments
+
+
+def drawing_augmenter(rotation_deg=10.0, zoom=0.1, shift_px=1.5, seed=0) -> keras.Sequential:
+    """Random small rotations, zooms and shifts, like the variety of real handwriting."""
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            layers.RandomRotation(rotation_deg / 360, fill_mode="constant", seed=seed),
+            layers.RandomZoom((-zoom, zoom), fill_mode="constant", seed=seed + 1),
+            layers.RandomTranslation(shift_px / 28, shift_px / 28, fill_mode="constant", seed=seed + 2),
+        ],
+        name="augment",
+    )
+
+
+def dataset(x, y, batch_size=128, augment: keras.Sequential | None = None, seed=0):
+    """A shuffled, batched tf.data pipeline of images (N, 28, 28, 1) in [0, 1]."""
+    ds = tf.data.Dataset.from_tensor_slices((x.astype("float32"), y))
+    ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    if augment is not None:
+        ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _png(fig) -> Image:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    return Image(buf.getvalue())
+
+
+class LiveProgress(keras.callbacks.Callback):
+    """Shows a progress line during each epoch and loss/accuracy curves after each epoch."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+        self.history: dict[str, list[float]] = {}
+        self.line = display(HTML("Starting training..."), display_id=True)
+        self.chart = display(HTML(""), display_id=True)
+
+    def on_train_begin(self, logs=None):
+        self.started = time.time()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self.steps = self.params.get("steps") or 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.steps and (batch + 1) % max(1, self.steps // 20) == 0:
+            done = (batch + 1) / self.steps
+            bar = "#" * int(20 * done) + "." * (20 - int(20 * done))
+            self.line.update(HTML(
+                f"<code>epoch {self.epoch + 1}/{self.epochs} [{bar}] {done:4.0%} "
+                f"loss {logs.get('loss', 0):.4f}</code>"))
+
+    def on_epoch_end(self, epoch, logs=None):
+        import matplotlib.pyplot as plt
+
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        elapsed = time.time() - self.started
+        summary = ", ".join(f"{k} {v[-1]:.4f}" for k, v in self.history.items() if k != "learning_rate")
+        self.line.update(HTML(f"<code>epoch {epoch + 1}/{self.epochs} done in {elapsed:.0f} s: {summary}</code>"))
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3))
+        for ax, metric in zip(axes, ["loss", "accuracy"]):
+            for prefix, style in (("", "-o"), ("val_", "--o")):
+                if prefix + metric in self.history:
+                    values = self.history[prefix + metric]
+                    ax.plot(range(1, len(values) + 1), values, style, label=prefix + metric)
+            ax.set_xlabel("epoch")
+            ax.set_title(metric)
+            ax.legend()
+        self.chart.update(_png(fig))
+
+
+def show_confusion(y_true, y_pred, labels):
+    """Plot the confusion matrix (rows: true class, columns: predicted class)."""
+    import matplotlib.pyplot as plt
+
+    n = len(labels)
+    matrix = np.zeros((n, n), int)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    fig, ax = plt.subplots(figsize=(0.5 * n + 2, 0.5 * n + 1.5))
+    ax.imshow(np.log1p(matrix), cmap="Blues")
+    for i in range(n):
+        for j in range(n):
+            ax.text(j, i, matrix[i, j], ha="center", va="center", fontsize=7,
+                    color="white" if i == j else "black")
+    ax.set_xticks(range(n), labels, rotation=90 if n > 12 else 0)
+    ax.set_yticks(range(n), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    display(_png(fig))
+    return matrix
+
+
+def show_mistakes(x, y_true, probabilities, labels, count=24):
+    """Show the test images the model got wrong, most confident mistakes first."""
+    import matplotlib.pyplot as plt
+
+    y_pred = probabilities.argmax(1)
+    wrong = np.nonzero(y_pred != y_true)[0]
+    wrong = wrong[np.argsort(-probabilities[wrong, y_pred[wrong]])][:count]
+    if not len(wrong):
+        display(HTML("No mistakes."))
+        return
+    cols = 8
+    rows = (len(wrong) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.2, rows * 1.45), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, wrong):
+        ax.imshow(x[i].squeeze(), cmap="gray_r")
+        ax.set_title(f"{labels[y_true[i]]}->{labels[y_pred[i]]} {probabilities[i, y_pred[i]]:.0%}",
+                     fontsize=8)
+    display(_png(fig))
+
+
+def export(model: keras.Model, name: str, out_dir: str | Path | None, card: dict) -> Path:
+    """Write model.keras (weights, no optimizer), model.tflite and card.json to out_dir/name."""
+    out = Path(out_dir or experiments.models_dir()) / name
+    out.mkdir(parents=True, exist_ok=True)
+    plain = model.__class__.from_config(model.get_config())  # same layers, no optimizer state
+    plain.set_weights(model.get_weights())
+    plain.save(out / "model.keras")
+    converter = tf.lite.TFLiteConverter.from_keras_model(plain)
+    with contextlib.redirect_stdout(io.StringIO()):  # the converter lists every tensor
+        (out / "model.tflite").write_bytes(converter.convert())
+    card = {
+        "name": name,
+        **card,
+        "parameters": int(model.count_params()),
+        "files": {f: (out / f).stat().st_size for f in ("model.keras", "model.tflite")},
+        "versions": {
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+        },
+        "date": datetime.date.today().isoformat(),
+    }
+    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    return out
+
+
+def add_to_card(model_dir: str | Path, **fields) -> None:
+    """Add fields (such as the LiteRT test accuracy) to an exported model's card.json."""
+    path = Path(model_dir) / "card.json"
+    card = json.loads(path.read_text())
+    card.update(fields)
+    path.write_text(json.dumps(card, indent=2) + "\n")

@@ -1,0 +1,86 @@
+"""The `mlexp` command line, run as a person runs it."""
+import json
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from drawings import DIGITS, place, render
+
+
+def mlexp(*args, env=None, check=True):
+    import os
+
+    out = subprocess.run([sys.executable, "-m", "mlexp.cli", *args], capture_output=True, text=True,
+                         timeout=300, env={**os.environ, **(env or {})})
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_list_shows_every_experiment_and_its_model():
+    lines = mlexp("list").stdout.splitlines()
+    assert any(line.startswith("digits_mlp") and "model present" in line for line in lines)
+    assert any(line.startswith("digits_cnn") and "model present" in line for line in lines)
+
+
+def test_predict_drawings_of_any_size(tmp_path):
+    for name, (digit, left, top, size, width) in {
+        "seven.png": ("7", 100, 20, 120, 8),       # small, off-centre
+        "one.jpg": ("1", 30, 30, 220, 20),         # big and thick
+        "four.png": ("4", 40, 40, 200, 4),         # thin
+    }.items():
+        render(place(DIGITS[digit], left, top, size), width=width).convert("RGB").save(tmp_path / name)
+    lines = [json.loads(line) for line in mlexp("predict", "digits_cnn", str(tmp_path), "--json").stdout.splitlines()]
+    got = {line["file"].rsplit("/", 1)[1]: line for line in lines}
+    assert {k: v["label"] for k, v in got.items()} == {"four.png": "4", "one.jpg": "1", "seven.png": "7"}
+    for line in lines:
+        assert set(line["probabilities"]) == set("0123456789")
+        assert abs(sum(line["probabilities"].values()) - 1) < 1e-4
+    assert "7" in mlexp("predict", "digits_mlp", str(tmp_path / "seven.png")).stdout
+
+
+def test_predict_bad_files_one_sentence_each_and_non_zero_exit(tmp_path):
+    (tmp_path / "notes.txt.png").write_text("not a picture")
+    good = tmp_path / "good.png"
+    render(place(DIGITS["7"], 40, 40, 200)).save(good)
+    (tmp_path / "truncated.png").write_bytes(good.read_bytes()[:300])
+    Image.new("1", (20000, 20000), 1).save(tmp_path / "bomb.png")
+    Image.new("L", (100, 100), 255).save(tmp_path / "blank.png")
+    out = mlexp("predict", "digits_cnn", str(tmp_path), "--json", check=False)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    by_file = {json.loads(line)["file"].rsplit("/", 1)[1]: json.loads(line) for line in out.stdout.splitlines()}
+    assert by_file["good.png"]["label"] == "7"  # the good file is still classified
+    assert "not an image" in by_file["notes.txt.png"]["error"]
+    assert "could not be read" in by_file["truncated.png"]["error"]
+    assert "too large" in by_file["bomb.png"]["error"]
+    assert "blank" in by_file["blank.png"]["error"]
+    assert len(out.stderr.strip().splitlines()) == 4
+
+
+def test_unknown_names_missing_paths_and_models(tmp_path):
+    out = mlexp("evaluate", "digits_rnn", check=False)
+    assert out.returncode == 1 and "choose one of: digits_mlp, digits_cnn" in out.stderr
+    out = mlexp("predict", "digits_cnn", str(tmp_path / "nothing.png"), check=False)
+    assert out.returncode == 1 and "does not exist" in out.stderr
+    out = mlexp("predict", "digits_cnn", str(tmp_path), env={"MLEXP_MODELS_DIR": str(tmp_path)}, check=False)
+    assert out.returncode == 1 and "no image files" in out.stderr
+    render(place(DIGITS["7"], 40, 40, 200)).save(tmp_path / "seven.png")
+    out = mlexp("predict", "digits_cnn", str(tmp_path), env={"MLEXP_MODELS_DIR": str(tmp_path)}, check=False)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "missing: train it with `mlexp train digits_cnn`" in out.stderr
+
+
+def test_evaluate_offline_without_data_says_what_to_do(tmp_path):
+    env = {"MLEXP_DATA_DIR": str(tmp_path / "no-mirror"), "MLEXP_CACHE_DIR": str(tmp_path / "cache"),
+           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    out = mlexp("evaluate", "digits_cnn", "--json", env=env, check=False)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "Connect to the internet, or set MLEXP_DATA_DIR" in out.stderr
+
+
+def test_evaluate_json(data_dir):
+    report = json.loads(mlexp("evaluate", "digits_mlp", "--json").stdout)
+    assert report["name"] == "digits_mlp" and report["n"] == 10000 and 0 <= report["accuracy"] <= 1

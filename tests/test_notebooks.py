@@ -1,0 +1,81 @@
+"""Notebooks: committed clean, and every one of them runs headless (training ones in quick mode)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mlexp
+from mlexp import notebooks
+from mlexp.runtime import Classifier
+from conftest import REPO
+
+ALL = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "notebooks").rglob("*.ipynb")
+             if ".ipynb_checkpoints" not in p.parts)
+
+
+def test_every_experiment_has_its_notebooks():
+    for e in mlexp.EXPERIMENTS.values():
+        assert e.train_notebook in ALL and e.demo_notebook in ALL
+    assert "notebooks/index.ipynb" in ALL
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_committed_without_outputs_or_widget_state(path):
+    nb = json.loads((REPO / path).read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+    assert "widgets" not in nb["metadata"]
+
+
+def outputs(nb, kind):
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if kind in o.get("data", {})]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["digits_mlp", "digits_cnn"])
+def test_training_notebook_quick_mode_exports_a_working_model(name, data_dir, tmp_path):
+    nb = notebooks.run(f"notebooks/{name}/train.ipynb",
+                       {"EPOCHS": 1, "TRAIN_SAMPLES": 1500, "MODEL_DIR": str(tmp_path)}, progress=lambda _: None)
+    assert len(outputs(nb, "image/png")) >= 3  # curves, confusion matrix, mistakes
+    card = json.loads((tmp_path / name / "card.json").read_text())
+    assert card["split"] == {"train": 1500, "validation": 5000, "test": 10000}
+    for key in ("parameters", "test_accuracy", "per_class_accuracy", "files", "versions", "date",
+                "training_seconds", "labels"):
+        assert key in card
+    assert card["test_accuracy"] > 0.3  # one epoch on 1,500 digits already learns something
+    model = Classifier(mlexp.get(name), tmp_path / name / "model.tflite")
+    assert model.probabilities([[[0.0] * 28] * 28]).shape == (1, 10)
+
+
+@pytest.mark.parametrize("name", ["digits_mlp", "digits_cnn"])
+def test_demo_notebook_runs_and_shows_the_demo(name):
+    nb = notebooks.run(f"notebooks/{name}/demo.ipynb", progress=lambda _: None)
+    views = outputs(nb, "application/vnd.jupyter.widget-view+json")
+    assert len(views) == 1
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_gallery_notebook_runs():
+    nb = notebooks.run("notebooks/index.ipynb", progress=lambda _: None)
+    assert len(outputs(nb, "application/vnd.jupyter.widget-view+json")) == 1
+
+
+def test_demo_notebook_without_a_model_says_how_to_train_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))  # inherited by the kernel
+    nb = notebooks.run("notebooks/digits_cnn/demo.ipynb", progress=lambda _: None)
+    state = json.dumps(nb.metadata["widgets"])  # what the widgets show
+    assert "missing: train it with `mlexp train digits_cnn`" in state
+
+
+@pytest.mark.slow
+def test_mlexp_train_quick_from_the_command_line(data_dir):
+    out = subprocess.run([sys.executable, "-m", "mlexp.cli", "train", "digits_mlp", "--quick"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "quick mode" in out.stdout
+    written = out.stdout.strip().splitlines()[-1].removeprefix("Model written to ")
+    assert (REPO / "models") not in Path(written).parents
+    assert json.loads((Path(written) / "card.json").read_text())["epochs"] == 1

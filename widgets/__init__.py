@@ -1,0 +1,10 @@
+"""widgets: UI components for the experiments. They import no TensorFlow and no model code:
+they emit what people make (strokes) and display results they are given."""
+from .drawing_classifier import DrawingClassifier, message
+from .drawing_pad import DrawingPad
+from .probability_bars import ProbabilityBars
+
+__all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "message"]
+from .gallery import card, gallery  # noqa: E402
+
+__all__ += ["card", "gallery"]

@@ -1,0 +1,80 @@
+"""DrawingClassifier: a drawing pad bound to a classify function, with the answer and bars."""
+from __future__ import annotations
+
+import html
+import io
+from typing import Callable
+
+import ipywidgets as w
+import numpy as np
+
+from .drawing_pad import DrawingPad
+from .probability_bars import ProbabilityBars
+
+
+def message(text: str) -> w.HTML:
+    """A one-sentence notice (used instead of a traceback)."""
+    box = w.HTML(f'<p style="font-size:15px;color:#a33">{html.escape(str(text))}</p>')
+    box.add_class("mlexp-message")
+    return box
+
+
+def _png(image: np.ndarray) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray((255 * (1 - np.clip(image, 0, 1))).astype(np.uint8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+class DrawingClassifier(w.HBox):
+    """Draw on the pad; after each stroke `classify(strokes)` runs and the result shows.
+
+    `classify` returns a label -> probability mapping, or an object with `.probabilities`
+    (and optionally `.input`, the image the model saw); a ValueError it raises is shown as
+    its one-sentence message.
+    """
+
+    def __init__(self, labels, classify: Callable, top: int | None = None, prompt="Draw a digit.",
+                 caption: str = ""):
+        self.classify, self.prompt = classify, prompt
+        self.pad = DrawingPad()
+        self.answer = w.HTML()
+        self.answer.add_class("mlexp-answer")
+        self.status = message("")
+        self.bars = ProbabilityBars(labels, top=top)
+        self.seen = w.Image(format="png", layout=w.Layout(width="84px", height="84px",
+                                                          border="1px solid #ccc"))
+        self.seen.add_class("mlexp-seen")
+        self.pad.on_drawing(self.update)
+        side = w.VBox([self.answer, self.status, self.bars,
+                       w.HBox([w.Label("What the model sees:"), self.seen]),
+                       w.HTML(f'<small>{html.escape(caption)}</small>')])
+        super().__init__([self.pad, side])
+        self.update([])
+
+    def _say(self, big: str, note: str) -> None:
+        self.answer.value = f'<div style="font-size:64px;line-height:72px;font-weight:bold">{html.escape(big)}</div>'
+        self.status.value = f'<p style="font-size:15px;color:#a33">{html.escape(note)}</p>' if note else ""
+
+    def update(self, strokes) -> None:
+        """Classify the strokes and show the result, or say why not."""
+        if not strokes:
+            self._say("?", self.prompt)
+            self.bars.show({})
+            return
+        try:
+            result = self.classify(strokes)
+        except ValueError as error:
+            self._say("?", str(error))
+            self.bars.show({})
+            return
+        except Exception as error:  # keep the dashboard alive whatever happens
+            self._say("?", f"Something went wrong while recognizing the drawing: {error}")
+            return
+        probabilities = getattr(result, "probabilities", result)
+        self.bars.show(probabilities)
+        self._say(max(probabilities, key=probabilities.get), "")
+        seen = getattr(result, "input", None)
+        if seen is not None:
+            self.seen.value = _png(seen)

@@ -1,0 +1,42 @@
+"""ProbabilityBars: every class with its exact probability, the top class highlighted."""
+from __future__ import annotations
+
+import html
+from typing import Mapping
+
+import ipywidgets as w
+
+STYLE = """<style>
+.mlexp-bars table {border-collapse: collapse; font-family: sans-serif; font-size: 14px}
+.mlexp-bars td {padding: 1px 6px}
+.mlexp-bars .bar {background: #e8e8e8; width: 180px; height: 14px}
+.mlexp-bars .fill {background: #7aa6d6; height: 14px}
+.mlexp-bars tr.top td {font-weight: bold}
+.mlexp-bars tr.top .fill {background: #1f6fc5}
+</style>"""
+
+
+class ProbabilityBars(w.HTML):
+    """A bar per class with its probability as a percentage to one decimal (rounded, not
+    floored). With `top=k`, only the k most likely classes are listed, most likely first."""
+
+    def __init__(self, labels, top: int | None = None):
+        super().__init__()
+        self.labels = [str(label) for label in labels]
+        self.top = top
+        self.add_class("mlexp-bars")
+        self.show({})
+
+    def show(self, probabilities: Mapping[str, float]) -> None:
+        """Display these probabilities (label -> p in [0, 1]); missing labels show 0."""
+        p = {label: float(probabilities.get(label, 0.0)) for label in self.labels}
+        best = max(p, key=p.get) if probabilities else None
+        rows = sorted(p, key=lambda k: -p[k])[: self.top] if self.top else self.labels
+        body = "".join(
+            f'<tr class="{"top" if label == best else ""}" data-label="{html.escape(label)}">'
+            f"<td>{html.escape(label)}</td>"
+            f'<td><div class="bar"><div class="fill" style="width:{100 * p[label]:.1f}%"></div></div></td>'
+            f'<td class="pct" style="text-align:right">{100 * p[label]:.1f}%</td></tr>'
+            for label in rows
+        )
+        self.value = f"{STYLE}<table>{body}</table>"
