@@ -1,7 +1,9 @@
 """Run exported models with LiteRT (`ai-edge-litert`): no TensorFlow import at demo time."""
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +13,20 @@ from . import experiments
 from .preprocess import IMAGE_RECIPES, RECIPES, BadDrawing
 
 SCRIBBLE_INK = 330.0  # total ink of a 28x28 input above every MNIST digit (max 312)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Hide what native code writes to stderr (LiteRT's "Created XNNPACK delegate" line would
+    show in dashboards as an error box)."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class ModelMissing(FileNotFoundError):
@@ -44,7 +60,8 @@ class Classifier:
                 f"`mlexp train {experiment.name}`."
             )
         self._interpreter = Interpreter(model_path=str(self.path), num_threads=1)
-        self._interpreter.allocate_tensors()
+        with _native_stderr_silenced():
+            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         self._batch = 1
@@ -71,7 +88,8 @@ class Classifier:
         x = np.asarray(x, np.float32).reshape((-1, *self._input["shape"][1:]))
         if len(x) != self._batch:
             self._interpreter.resize_tensor_input(self._input["index"], [len(x), *x.shape[1:]])
-            self._interpreter.allocate_tensors()
+            with _native_stderr_silenced():
+                self._interpreter.allocate_tensors()
             self._batch = len(x)
         self._interpreter.set_tensor(self._input["index"], x)
         self._interpreter.invoke()

@@ -17,6 +17,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+
+tf.get_logger().setLevel("ERROR")
 from IPython.display import HTML, Image, display
 
 from . import experiments

@@ -1,0 +1,28 @@
+"""Packaging: environment.yml installs the same stack as pyproject.toml; Binder uses it."""
+import tomllib
+
+import yaml
+
+from conftest import REPO
+
+
+def test_environment_yml_pins_the_same_packages_as_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["train"])
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert set(pip) == wanted
+    assert "python=3.11" in env["dependencies"] and "conda-forge" in env["channels"]
+
+
+def test_binder_uses_that_environment_and_culls_kernels():
+    assert (REPO / "binder" / "environment.yml").resolve() == (REPO / "environment.yml").resolve()
+    post_build = (REPO / "binder" / "postBuild").read_text()
+    assert post_build.startswith("#!/bin/bash") and "set -e" in post_build
+    assert "cull_idle_timeout" in (REPO / "binder" / "jupyter_server_config.json").read_text()
+    assert (REPO / "binder" / "start").read_text().rstrip().endswith('exec "$@"')
+
+
+def test_readme_binder_badge_opens_the_gallery_in_voila():
+    readme = (REPO / "README.md").read_text()
+    assert "mybinder.org/v2/gh/" in readme and "urlpath=voila%2Frender%2Fnotebooks%2Findex.ipynb" in readme
