@@ -53,29 +53,26 @@ class Experiment:
 
 DIGITS = tuple(str(d) for d in range(10))
 
+def _digits(model: str, network: str) -> Experiment:
+    """A handwritten-digit experiment; the variants differ only in their model."""
+    name = f"digits_{model}"
+    return Experiment(
+        name=name,
+        title=f"Handwritten digits ({model.upper()})",
+        summary=f"Draw a digit; {network} recognizes it each time you lift the pen.",
+        task="drawing-classification",
+        dataset="mnist",
+        labels=DIGITS,
+        preprocess="mnist",
+        picture=f"docs/images/{name}.png",
+    )
+
+
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in [
-        Experiment(
-            name="digits_mlp",
-            title="Handwritten digits (MLP)",
-            summary="Draw a digit; a small fully connected network recognizes it as you draw.",
-            task="drawing-classification",
-            dataset="mnist",
-            labels=DIGITS,
-            preprocess="mnist",
-            picture="docs/images/digits_mlp.png",
-        ),
-        Experiment(
-            name="digits_cnn",
-            title="Handwritten digits (CNN)",
-            summary="Draw a digit; a convolutional network recognizes it as you draw.",
-            task="drawing-classification",
-            dataset="mnist",
-            labels=DIGITS,
-            preprocess="mnist",
-            picture="docs/images/digits_cnn.png",
-        ),
+        _digits("mlp", "a small fully connected network"),
+        _digits("cnn", "a convolutional network"),
     ]
 }
 

@@ -124,7 +124,7 @@ def test_drawing_classifier_with_the_shipped_model(shipped):
         mouse_stroke(demo.pad.canvas, stroke)
     assert ">7<" in demo.answer.value and demo.status.value == ""
     assert float(percentages(demo.bars)["7"]) > 50
-    assert demo.seen.value.startswith(b"\x89PNG")
+    assert bytes(demo.seen.value).startswith(b"\x89PNG")
     demo.pad.clear_button.click()
     assert ">?<" in demo.answer.value and percentages(demo.bars)["7"] == "0.0"
 
