@@ -102,6 +102,8 @@ def demo_command(port: int, root: Path, open_browser: bool, cull_idle: int = 600
         "--MappingKernelManager.cull_connected=False",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.strip_sources=True",
+        # Jupyter refuses to start as root (containers, CI) unless told it may.
+        *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
     ]
 
 

@@ -125,8 +125,10 @@ def test_drawing_classifier_with_the_shipped_model(shipped):
     assert ">7<" in demo.answer.value and demo.status.value == ""
     assert float(percentages(demo.bars)["7"]) > 50
     assert bytes(demo.seen.value).startswith(b"\x89PNG")
+    drawn = bytes(demo.seen.value)
     demo.pad.clear_button.click()
     assert ">?<" in demo.answer.value and percentages(demo.bars)["7"] == "0.0"
+    assert bytes(demo.seen.value) != drawn  # the old input is not left on show
 
 
 def test_bad_drawings_get_one_sentence(shipped):

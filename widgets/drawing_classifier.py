@@ -53,7 +53,9 @@ class DrawingClassifier(w.HBox):
         super().__init__([self.pad, side])
         self.update([])
 
-    def _say(self, big: str, note: str) -> None:
+    def _say(self, big: str, note: str, seen: np.ndarray | None = None) -> None:
+        """Show the answer, a note (or none) and the input the model saw (blank if none)."""
+        self.seen.value = _png(np.zeros((28, 28)) if seen is None else seen)
         self.answer.value = f'<div style="font-size:64px;line-height:72px;font-weight:bold">{html.escape(big)}</div>'
         self.status.value = f'<p style="font-size:15px;color:#a33">{html.escape(note)}</p>' if note else ""
 
@@ -71,10 +73,8 @@ class DrawingClassifier(w.HBox):
             return
         except Exception as error:  # keep the dashboard alive whatever happens
             self._say("?", f"Something went wrong while recognizing the drawing: {error}")
+            self.bars.show({})
             return
         probabilities = getattr(result, "probabilities", result)
         self.bars.show(probabilities)
-        self._say(max(probabilities, key=probabilities.get), "")
-        seen = getattr(result, "input", None)
-        if seen is not None:
-            self.seen.value = _png(seen)
+        self._say(max(probabilities, key=probabilities.get), "", getattr(result, "input", None))

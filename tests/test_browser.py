@@ -1,0 +1,250 @@
+"""End to end in a real browser: headless Chromium drives the Voila gallery and the demos
+served by `mlexp demo`'s Jupyter server, drawing digits with the mouse.
+
+With MLEXP_SCREENSHOTS=<folder>, also saves the pictures used by the gallery and the README:
+<folder>/gallery.png and <folder>/<experiment>.png.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+import mlexp
+from mlexp.preprocess import BadDrawing, strokes_to_mnist
+from voila_server import CHROMIUM, draw, launch_chromium, pad, voila_server, wait_for_pad, watch
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).is_file(),
+                       reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+]
+CULL_SECONDS = 10  # short, so the culling test is quick; long enough for a slow page to connect
+DRAWING_EXPERIMENTS = [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "drawing-classification"]
+
+
+def _arc(cx, cy, rx, ry, start, end, n=12):
+    """Points on an ellipse arc, angles in degrees (y grows downward: increasing turns clockwise)."""
+    return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a)))
+            for a in (start + (end - start) * i / n for i in range(n + 1))]
+
+
+# Digits written the usual way, as strokes in a unit box (x right, y down).
+SHAPES = {
+    "1": [[(0.6, 0.0), (0.45, 1.0)]],
+    "7": [[(0.05, 0.05), (0.95, 0.0), (0.4, 1.0)]],
+    "0": [_arc(0.5, 0.5, 0.38, 0.5, -90, -450, 24)],  # anticlockwise from the top
+    "4": [[(0.55, 0.0), (0.05, 0.65), (0.95, 0.65)], [(0.7, 0.3), (0.7, 1.0)]],
+    "3": [_arc(0.5, 0.25, 0.3, 0.25, -160, 90) + _arc(0.5, 0.75, 0.3, 0.25, -90, 160)[1:]],
+}
+# (digit, left, top, size) on the 280x280 pad: big, small and off-centre, near the edges.
+DRAWINGS = [("1", 30, 20, 150), ("7", 190, 15, 70), ("0", 60, 80, 180), ("4", 10, 160, 110),
+            ("3", 50, 30, 220)]
+PICTURED = {"digits_mlp": "4", "digits_cnn": "3"}  # the digit on each experiment's picture
+
+
+def place(shape, left, top, size):
+    """A unit-box shape drawn at (left, top) with the given size, in pad pixels."""
+    return [[(left + size * u, top + size * v) for u, v in stroke] for stroke in shape]
+
+
+# Fixtures ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def server():
+    with voila_server(cull_idle=CULL_SECONDS) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh tab; the test fails if the page reported an error."""
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    problems = watch(tab, server.url)
+    yield tab
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(params=DRAWING_EXPERIMENTS)
+def demo(request, page, server):
+    """(tab, experiment): a tab showing a drawing demo, ready to draw on."""
+    experiment = mlexp.get(request.param)
+    assert experiment.has_model(), f"{experiment.tflite_path} is missing: run `mlexp train {experiment.name}`"
+    page.goto(f"{server.url}/voila/render/{experiment.demo_notebook}")
+    wait_for_pad(page)
+    return page, experiment
+
+
+# Reading the page ----------------------------------------------------------------------------
+def answer(page) -> str:
+    return page.locator(".mlexp-answer").inner_text().strip()
+
+
+def message(page) -> str:
+    return page.locator(".mlexp-message").inner_text().strip()
+
+
+def bars(page) -> dict[str, float]:
+    """Label -> percentage shown in the probability bars."""
+    rows = page.locator(".mlexp-bars tr[data-label]")
+    return {row.get_attribute("data-label"): float(row.locator("td.pct").inner_text().strip().rstrip("%"))
+            for row in rows.all()}
+
+
+def bars_html(page) -> str:
+    return page.locator(".mlexp-bars").inner_html()
+
+
+def draw_and_wait(page, strokes) -> None:
+    """Draw stroke by stroke, each time waiting until the kernel has updated the bars."""
+    for stroke in strokes:
+        before = bars_html(page)
+        draw(page, [stroke])
+        page.wait_for_function("before => document.querySelector('.mlexp-bars').innerHTML !== before",
+                               arg=before)
+
+
+def assert_bars_agree(page, label: str, labels) -> None:
+    """Every label has a bar, the top one is `label`, the percentages add up to 100."""
+    shown = bars(page)
+    assert sorted(shown) == sorted(labels)
+    assert page.locator(".mlexp-bars tr.top").get_attribute("data-label") == label
+    assert max(shown, key=shown.get) == label
+    assert sum(shown.values()) == pytest.approx(100, abs=0.6)  # ten values rounded to 0.1
+
+
+def clear(page) -> None:
+    page.locator(".mlexp-clear").click()
+    page.wait_for_function("() => document.querySelector('.mlexp-answer').innerText.trim() === '?'")
+    assert all(p == 0 for p in bars(page).values())
+
+
+def screenshot_widget(page, path: Path) -> None:
+    """Save the demo widget (pad, answer, bars, what the model sees; not the caption), cropped."""
+    box = page.locator(".widget-hbox:has(canvas.mlexp-pad)").evaluate("""root => {
+        const rects = [...root.querySelectorAll('canvas, button, table, img, p, .widget-slider')]
+            .map(e => e.getBoundingClientRect()).filter(r => r.width && r.height);
+        const left = Math.min(...rects.map(r => r.left)), top = Math.min(...rects.map(r => r.top));
+        return {x: left - 8, y: top - 8, width: Math.max(...rects.map(r => r.right)) - left + 16,
+                height: Math.max(...rects.map(r => r.bottom)) - top + 16}; }""")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), clip=box)
+
+
+def screenshot_folder() -> Path | None:
+    folder = os.environ.get("MLEXP_SCREENSHOTS")
+    return Path(folder) if folder else None
+
+
+# Tests ---------------------------------------------------------------------------------------
+def test_gallery_lists_every_experiment_with_working_links(page, server):
+    page.goto(server.url + "/")
+    cards = page.locator(".mlexp-card")
+    cards.first.wait_for()
+    assert urlparse(page.url).path == "/voila/render/notebooks/index.ipynb"
+    experiments = list(mlexp.EXPERIMENTS.values())
+    assert cards.count() == len(experiments)
+    for card, e in zip(cards.all(), experiments):
+        assert e.title in card.inner_text()
+        demo = urljoin(page.url, card.locator("a.mlexp-demo-link").get_attribute("href"))
+        train = urljoin(page.url, card.locator("a.mlexp-train-link").get_attribute("href"))
+        assert urlparse(demo).path == f"/voila/render/{e.demo_notebook}"
+        assert urlparse(train).path == f"/lab/tree/{e.train_notebook}"
+        for url in (demo, train, f"{server.url}/api/contents/{e.train_notebook}?content=0"):
+            assert page.request.get(url).status == 200, url
+    if screenshot_folder():
+        page.locator(".mlexp-gallery").screenshot(path=str(screenshot_folder() / "gallery.png"))
+
+
+def test_recognizes_digits_drawn_anywhere_at_any_size(demo):
+    page, experiment = demo
+    assert answer(page) == "?"
+    for digit, left, top, size in DRAWINGS:
+        clear(page)
+        draw_and_wait(page, place(SHAPES[digit], left, top, size))
+        assert answer(page) == digit, f"drew {digit} at {(left, top, size)}, bars: {bars(page)}"
+        assert_bars_agree(page, digit, experiment.labels)
+        assert page.locator(".mlexp-seen").get_attribute("src")  # the 28x28 input is shown
+        if screenshot_folder() and digit == PICTURED.get(experiment.name):
+            screenshot_widget(page, screenshot_folder() / f"{experiment.name}.png")
+
+
+def test_undo_removes_the_last_stroke(demo):
+    page, experiment = demo
+    one, bar = [(200, 50), (140, 240)], [(80, 52), (200, 48)]  # a "1", then a bar making a "7"
+    draw_and_wait(page, [one])
+    after_one = answer(page), bars_html(page)
+    draw_and_wait(page, [bar])
+    assert (answer(page), bars_html(page)) != after_one
+    page.locator(".mlexp-undo").click()
+    page.wait_for_function("html => document.querySelector('.mlexp-bars').innerHTML === html",
+                           arg=after_one[1])
+    assert answer(page) == after_one[0] == "1"
+    assert_bars_agree(page, "1", experiment.labels)
+
+
+def test_a_single_click_asks_for_a_whole_digit(demo):
+    page, _ = demo
+    with pytest.raises(BadDrawing) as dot:
+        strokes_to_mnist([[(10.0, 10.0)]])
+    box = pad(page).bounding_box()
+    page.mouse.click(box["x"] + 140, box["y"] + 140)
+    page.wait_for_function("text => document.querySelector('.mlexp-message').innerText.trim() === text",
+                           arg=str(dot.value))
+    assert answer(page) == "?"
+    assert page.locator(".mlexp-bars tr.top").count() == 0
+
+
+def test_kernel_of_a_closed_demo_is_culled_but_not_while_connected(browser, server):
+    context = browser.new_context()
+    tab = context.new_page()
+    before = server.kernels()
+    tab.goto(f"{server.url}/voila/render/{mlexp.get(DRAWING_EXPERIMENTS[0]).demo_notebook}")
+    wait_for_pad(tab)
+    mine = server.kernels() - before
+    assert len(mine) == 1, f"expected one new kernel for the page, got {mine}"
+    time.sleep(CULL_SECONDS * 1.5 + 1)  # past idle timeout + cull interval: must survive, connected
+    assert mine <= server.kernels(), "the kernel of an open page was culled"
+    context.close()
+    deadline = time.monotonic() + 60
+    while mine & server.kernels():
+        assert time.monotonic() < deadline, f"kernel {mine} still running 60 s after its page closed"
+        time.sleep(1)
+
+
+def test_demo_works_inside_jupyterlab(page, server):
+    """The same demo, run as a notebook in JupyterLab (on a copy, so nothing is saved into git)."""
+    experiment = mlexp.get("digits_cnn")
+    original = mlexp.experiments.REPO_ROOT / experiment.demo_notebook
+    copy = original.with_name(f"lab-test-{os.getpid()}.ipynb")
+    copy.write_bytes(original.read_bytes())
+    try:
+        path = copy.relative_to(mlexp.experiments.REPO_ROOT).as_posix()
+        page.goto(f"{server.url}/lab/workspaces/mlexp-test/tree/{path}?reset")  # its own, clean workspace
+        page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
+        page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=60_000)
+        page.locator(".jp-Notebook .jp-CodeCell .cm-content").first.click()
+        page.keyboard.press("Shift+Enter")
+        wait_for_pad(page)
+        draw_and_wait(page, place(SHAPES["7"], 120, 100, 120))
+        assert answer(page) == "7"
+        assert_bars_agree(page, "7", experiment.labels)
+    finally:
+        page.goto("about:blank")  # leave JupyterLab before its file goes
+        copy.unlink()
