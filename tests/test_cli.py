@@ -1,7 +1,12 @@
 """The `mlexp` command line, run as a person runs it."""
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 from PIL import Image
@@ -10,8 +15,6 @@ from drawings import DIGITS, place, render
 
 
 def mlexp(*args, env=None, check=True):
-    import os
-
     out = subprocess.run([sys.executable, "-m", "mlexp.cli", *args], capture_output=True, text=True,
                          timeout=300, env={**os.environ, **(env or {})})
     if check:
@@ -84,3 +87,34 @@ def test_evaluate_offline_without_data_says_what_to_do(tmp_path):
 def test_evaluate_json(data_dir):
     report = json.loads(mlexp("evaluate", "digits_mlp", "--json").stdout)
     assert report["name"] == "digits_mlp" and report["n"] == 10000 and 0 <= report["accuracy"] <= 1
+
+
+def test_demo_serves_the_gallery_at_the_root(tmp_path):
+    """`mlexp demo` starts the server: `/` leads to the Voila gallery."""
+    from voila_server import free_port
+
+    port = free_port()
+    with open(tmp_path / "server.log", "wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "mlexp.cli", "demo", "--no-browser", f"--port={port}"],
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/tree", timeout=5):
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+                time.sleep(0.5)
+
+        class Keep(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args):
+                return None
+
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            urllib.request.build_opener(Keep).open(f"http://127.0.0.1:{port}/", timeout=10)
+        assert redirect.value.code in (301, 302)
+        assert redirect.value.headers["Location"].split("?")[0].endswith("/voila/render/notebooks/index.ipynb")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
