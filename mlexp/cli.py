@@ -11,7 +11,7 @@ from pathlib import Path
 from . import experiments
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
-QUICK = {"EPOCHS": 1, "TRAIN_SAMPLES": 2000}
+QUICK = {"EPOCHS": 2, "TRAIN_SAMPLES": 5000}
 
 
 class Failure(Exception):
@@ -131,7 +131,7 @@ def parser() -> argparse.ArgumentParser:
     pr.set_defaults(func=cmd_predict)
     t = sub.add_parser("train", help="run the experiment's training notebook")
     t.add_argument("name")
-    t.add_argument("--quick", action="store_true", help="1 epoch on 2,000 digits, into a temporary folder")
+    t.add_argument("--quick", action="store_true", help="2 epochs on 5,000 digits, into a temporary folder")
     t.add_argument("--model-dir", type=Path, help="write the model here instead of models/")
     t.set_defaults(func=cmd_train)
     d = sub.add_parser("demo", help="start the Voila gallery")
