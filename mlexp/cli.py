@@ -85,10 +85,17 @@ def cmd_train(args) -> None:
     print(f"Model written to {Path(target) / e.name}")
 
 
-def demo_command(port: int, root: Path, open_browser: bool, cull_idle: int = 600) -> list[str]:
-    """The Jupyter server command serving the Voila gallery (JupyterLab beside it)."""
+SERVER_CONFIG = experiments.REPO_ROOT / "binder" / "jupyter_server_config.json"  # Binder's too
+
+
+def demo_command(port: int, root: Path, open_browser: bool, cull_idle: int | None = None) -> list[str]:
+    """The Jupyter server command serving the Voila gallery (JupyterLab beside it).
+
+    Kernel culling (closed dashboards never shut their kernels down: voila#1458), hidden
+    sources and the low-latency websocket come from the same config file Binder uses."""
     return [
         sys.executable, "-m", "jupyter", "server",
+        f"--config={SERVER_CONFIG}",
         f"--ServerApp.root_dir={root}",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
@@ -96,12 +103,8 @@ def demo_command(port: int, root: Path, open_browser: bool, cull_idle: int = 600
         "--ServerApp.default_url=/voila/render/notebooks/index.ipynb",
         "--IdentityProvider.token=",
         f"--ServerApp.open_browser={open_browser}",
-        # Kernels of closed dashboards are never shut down by the page (voila#1458): cull them.
-        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
-        f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 2))}",
-        "--MappingKernelManager.cull_connected=False",
-        "--VoilaConfiguration.show_tracebacks=False",
-        "--VoilaConfiguration.strip_sources=True",
+        *([f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+           f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle // 2))}"] if cull_idle else []),
         # Jupyter refuses to start as root (containers, CI) unless told it may.
         *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
     ]
@@ -137,7 +140,8 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="start the Voila gallery")
     d.add_argument("--port", type=int, default=8866)
     d.add_argument("--no-browser", action="store_true")
-    d.add_argument("--cull-idle", type=int, default=600, help="seconds before an idle, closed dashboard's kernel is stopped")
+    d.add_argument("--cull-idle", type=int, help="seconds before an idle, closed dashboard's kernel is "
+                   "stopped (default: 600, from binder/jupyter_server_config.json)")
     d.set_defaults(func=cmd_demo)
     return p
 

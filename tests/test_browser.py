@@ -131,7 +131,8 @@ def assert_bars_agree(page, label: str, labels) -> None:
 
 def clear(page) -> None:
     page.locator(".mlexp-clear").click()
-    page.wait_for_function("() => document.querySelector('.mlexp-answer').innerText.trim() === '?'")
+    page.wait_for_function("""() => document.querySelector('.mlexp-answer').innerText.trim() === '?' &&
+        [...document.querySelectorAll('.mlexp-bars td.pct')].every(td => td.innerText.trim() === '0.0%')""")
     assert all(p == 0 for p in bars(page).values())
 
 

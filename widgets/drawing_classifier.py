@@ -53,28 +53,23 @@ class DrawingClassifier(w.HBox):
         super().__init__([self.pad, side])
         self.update([])
 
-    def _say(self, big: str, note: str, seen: np.ndarray | None = None) -> None:
-        """Show the answer, a note (or none) and the input the model saw (blank if none)."""
+    def _show(self, big: str, note: str, probabilities=None, seen: np.ndarray | None = None) -> None:
+        """Show the answer, a note (or none), the input the model saw (blank if none) and the
+        bars. The bars go last: they are what tests and benchmarks wait for."""
         self.seen.value = _png(np.zeros((28, 28)) if seen is None else seen)
         self.answer.value = f'<div style="font-size:64px;line-height:72px;font-weight:bold">{html.escape(big)}</div>'
         self.status.value = f'<p style="font-size:15px;color:#a33">{html.escape(note)}</p>' if note else ""
+        self.bars.show(probabilities or {})
 
     def update(self, strokes) -> None:
         """Classify the strokes and show the result, or say why not."""
         if not strokes:
-            self._say("?", self.prompt)
-            self.bars.show({})
-            return
+            return self._show("?", self.prompt)
         try:
             result = self.classify(strokes)
         except ValueError as error:
-            self._say("?", str(error))
-            self.bars.show({})
-            return
+            return self._show("?", str(error))
         except Exception as error:  # keep the dashboard alive whatever happens
-            self._say("?", f"Something went wrong while recognizing the drawing: {error}")
-            self.bars.show({})
-            return
+            return self._show("?", f"Something went wrong while recognizing the drawing: {error}")
         probabilities = getattr(result, "probabilities", result)
-        self.bars.show(probabilities)
-        self._say(max(probabilities, key=probabilities.get), "", getattr(result, "input", None))
+        self._show(max(probabilities, key=probabilities.get), "", probabilities, getattr(result, "input", None))
