@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,6 @@ class Experiment:
     labels: tuple[str, ...]
     preprocess: str  # name of the drawing recipe in mlexp.preprocess.RECIPES
     picture: str = ""  # path relative to the repo root
-    extra: dict = field(default_factory=dict)
 
     @property
     def model_dir(self) -> Path:

@@ -18,6 +18,7 @@ FRAME = 28  # output side
 BOX = 20  # side of the box the ink is scaled into
 PEN = 2.2  # pen width in output pixels: gives the mean ink of MNIST digits (~102 of 784)
 SUPERSAMPLE = 4
+SCRIBBLE_INK = 330.0  # total ink of a 28x28 input above that of every MNIST digit (max 312)
 MAX_IMAGE_PIXELS = 25_000_000  # refuse larger images before decoding them
 
 
@@ -84,7 +85,8 @@ def strokes_to_mnist(strokes: Iterable[Stroke], min_extent: float = 0.0) -> np.n
 
 
 def _crop_and_frame(ink: np.ndarray) -> np.ndarray:
-    """Crop to the ink, scale the longer side to 20 px (anti-aliased), centre by mass."""
+    """Crop to the ink, scale the longer side to 20 px (anti-aliased), centre by mass; refuse
+    a drawing with more ink than any digit."""
     rows, cols = np.nonzero(ink > 0.02)
     ink = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     h, w = ink.shape
@@ -95,7 +97,10 @@ def _crop_and_frame(ink: np.ndarray) -> np.ndarray:
             Image.fromarray(ink, mode="F").resize(size, Image.Resampling.LANCZOS), np.float32
         )
         ink = np.clip(ink, 0, 1)
-    return _center_of_mass_frame(ink)
+    frame = _center_of_mass_frame(ink)
+    if frame.sum() > SCRIBBLE_INK:
+        raise BadDrawing("That looks like a scribble, not a digit: clear the pad and try again.")
+    return frame
 
 
 def open_image(path) -> Image.Image:

@@ -94,3 +94,11 @@ def test_open_image_refuses_non_images_truncated_and_huge_files(tmp_path):
     Image.new("1", (20000, 20000), 1).save(huge)
     with pytest.raises(BadDrawing, match="too large"):
         open_image(huge)
+
+
+def test_a_scribble_filling_the_pad_is_refused():
+    scribble = [[(0, y), (279, y + 3)] for y in range(0, 280, 6)]
+    with pytest.raises(BadDrawing, match="scribble"):
+        strokes_to_mnist(scribble)
+    with pytest.raises(BadDrawing, match="scribble"):
+        image_to_mnist(render(place(scribble, 40, 40, 0.7)))  # scribbled over most of a photo
