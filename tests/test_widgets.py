@@ -156,3 +156,16 @@ def test_widgets_and_inference_import_no_tensorflow():
             "print(sorted(k for k in sys.modules if k.split('.')[0] in ('tensorflow', 'keras')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_redrawing_keeps_each_strokes_own_brush(pad):
+    send(pad.canvas, event="client_ready")
+    pad.brush.value = 10
+    mouse_stroke(pad.canvas, [(10, 10), (20, 20)])
+    pad.brush.value = 30
+    mouse_stroke(pad.canvas, [(30, 30), (40, 40)])
+    pad.sent.clear()
+    pad.undo_button.click()
+    values = [v for command in pad.sent if isinstance(command, list) and len(command) > 1
+              for v in command[1] if isinstance(v, (int, float))]
+    assert 10 in values and 30 not in values

@@ -24,6 +24,7 @@ class DrawingPad(w.VBox):
         self._callbacks: list[Callable[[Strokes], None]] = []
         self._ready = False
         self._styled: int | None = None  # brush width last sent to the browser
+        self._widths: list[int] = []  # brush width of each stroke, for redrawing
         self.canvas = Canvas(width=size, height=size, layout=w.Layout(
             width=f"{size}px", height=f"{size}px", border="1px solid #999"))
         self.canvas.add_class("mlexp-pad")
@@ -72,6 +73,7 @@ class DrawingPad(w.VBox):
             return
         stroke, self._current = self._current, None
         self.strokes.append(stroke)
+        self._widths.append(self.brush.value)
         self._changed()
 
     # Commands ---------------------------------------------------------------------------
@@ -79,12 +81,13 @@ class DrawingPad(w.VBox):
         """Remove the last stroke."""
         if self.strokes:
             self.strokes.pop()
+            self._widths.pop()
             self._redraw()
             self._changed()
 
     def clear(self) -> None:
         """Remove every stroke."""
-        self.strokes = []
+        self.strokes, self._widths = [], []
         self._current = None
         self._redraw()
         self._changed()
@@ -95,23 +98,24 @@ class DrawingPad(w.VBox):
             callback(strokes)
 
     # Drawing (only once the browser view is ready) -------------------------------------
-    def _style(self) -> None:
+    def _style(self, width: int) -> None:
         """Send the pen style to the browser when it changed (each setting is a message)."""
         c = self.canvas
-        if self._styled != self.brush.value:
+        if self._styled != width:
             c.stroke_style = c.fill_style = self.ink
-            c.line_width = self.brush.value
+            c.line_width = width
             c.line_cap = c.line_join = "round"
-            self._styled = self.brush.value
+            self._styled = width
 
-    def _dot(self, x, y) -> None:
+    def _dot(self, x, y, width: int | None = None) -> None:
         if self._ready:
-            self._style()
-            self.canvas.fill_circle(x, y, self.brush.value / 2)
+            width = width or self.brush.value
+            self._style(width)
+            self.canvas.fill_circle(x, y, width / 2)
 
     def _segment(self, x0, y0, x1, y1) -> None:
         if self._ready:
-            self._style()
+            self._style(self.brush.value)
             self.canvas.stroke_line(x0, y0, x1, y1)
 
     def _redraw(self) -> None:
@@ -122,9 +126,7 @@ class DrawingPad(w.VBox):
             self.canvas.fill_style = self.paper
             self.canvas.fill_rect(0, 0, self.size, self.size)
             self._styled = None
-            self._style()
-            for stroke in self.strokes:
-                (x, y), rest = stroke[0], stroke[1:]
-                self.canvas.fill_circle(x, y, self.brush.value / 2)
-                if rest:
+            for stroke, width in zip(self.strokes, self._widths):
+                self._dot(*stroke[0], width)
+                if len(stroke) > 1:
                     self.canvas.stroke_lines(stroke)
