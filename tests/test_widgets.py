@@ -160,12 +160,12 @@ def test_widgets_and_inference_import_no_tensorflow():
 
 def test_redrawing_keeps_each_strokes_own_brush(pad):
     send(pad.canvas, event="client_ready")
-    pad.brush.value = 10
-    mouse_stroke(pad.canvas, [(10, 10), (20, 20)])
-    pad.brush.value = 30
-    mouse_stroke(pad.canvas, [(30, 30), (40, 40)])
+    pad.brush.value = 7
+    mouse_stroke(pad.canvas, [(100, 100), (120, 120)])
+    pad.brush.value = 31
+    mouse_stroke(pad.canvas, [(150, 150), (160, 160)])
     pad.sent.clear()
     pad.undo_button.click()
     values = [v for command in pad.sent if isinstance(command, list) and len(command) > 1
               for v in command[1] if isinstance(v, (int, float))]
-    assert 10 in values and 30 not in values
+    assert 7 in values and 31 not in values  # the remaining stroke's width, not the slider's
