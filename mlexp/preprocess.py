@@ -51,37 +51,39 @@ def _center_of_mass_frame(ink: np.ndarray) -> np.ndarray:
     return frame
 
 
+def _fit(strokes: Iterable[Stroke], box: float, pen: float, size: int, min_extent: float, what: str):
+    """The strokes drawn white on black in a `size` square image: scaled so the drawing's longer
+    side spans `box`, centred, with round `pen`-wide lines. Refuses empty drawings and dots."""
+    arrays = _points(strokes)
+    if not arrays:
+        raise BadDrawing(f"The pad is empty: draw {what} first.")
+    allpts = np.concatenate(arrays)
+    lo, hi = allpts.min(axis=0), allpts.max(axis=0)
+    extent = float((hi - lo).max())
+    if extent <= min_extent or extent == 0:
+        raise BadDrawing(f"That is only a dot: draw {what}.")
+    scale = box / extent
+    offset = (size - (hi - lo) * scale) / 2
+    img = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(img)
+    r = pen / 2
+    for a in arrays:
+        pts = [tuple(p) for p in (a - lo) * scale + offset]
+        if len(pts) > 1:
+            draw.line(pts, fill=255, width=int(round(pen)), joint="curve")
+        for x, y in pts:  # round caps and joins
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    return img
+
+
 def strokes_to_mnist(strokes: Iterable[Stroke], min_extent: float = 0.0) -> np.ndarray:
     """28x28 float32 image in [0, 1] (1 = ink) from strokes, MNIST-style.
 
     `min_extent` is the smallest drawing size (in the strokes' units) that is not a dot.
     """
-    arrays = _points(strokes)
-    if not arrays:
-        raise BadDrawing("The pad is empty: draw a digit first.")
-    allpts = np.concatenate(arrays)
-    lo, hi = allpts.min(axis=0), allpts.max(axis=0)
-    extent = float((hi - lo).max())
-    if extent <= min_extent or extent == 0:
-        raise BadDrawing("That is only a dot: draw a whole digit.")
     s = SUPERSAMPLE
-    pen = PEN * s
-    scale = (BOX * s - pen) / extent
-    size = BOX * s
-    offset = (size - (hi - lo) * scale) / 2  # centre the drawing in the box
-    img = Image.new("L", (size, size), 0)
-    draw = ImageDraw.Draw(img)
-    r = pen / 2
-    for a in arrays:
-        xy = (a - lo) * scale + offset
-        pts = [tuple(p) for p in xy]
-        if len(pts) > 1:
-            draw.line(pts, fill=255, width=int(round(pen)), joint="curve")
-        for x, y in pts:  # round caps and joins
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
-    small = img.reduce(s)
-    ink = np.asarray(small, np.float32) / 255.0
-    return _crop_and_frame(ink)
+    img = _fit(strokes, (BOX - PEN) * s, PEN * s, BOX * s, min_extent, "a whole digit")
+    return _crop_and_frame(np.asarray(img.reduce(s), np.float32) / 255.0)
 
 
 def _crop_and_frame(ink: np.ndarray) -> np.ndarray:
@@ -141,5 +143,14 @@ def image_to_mnist(img: Image.Image) -> np.ndarray:
     return _crop_and_frame(ink)
 
 
-RECIPES = {"mnist": strokes_to_mnist}
+def strokes_to_quickdraw(strokes: Iterable[Stroke], min_extent: float = 0.0) -> np.ndarray:
+    """28x28 float32 image in [0, 1] (1 = ink) from strokes, the way Google made Quick, Draw!'s
+    bitmaps: the drawing scaled so its longer side spans 255 (as the simplified strokes do),
+    centred in a 256 box, drawn with 16 px round strokes, padded by 24 px on every side
+    (304x304) and box-filtered down to 28x28."""
+    img = _fit(strokes, 255, 16, 304, min_extent, "the whole thing")
+    return np.asarray(img.resize((FRAME, FRAME), Image.Resampling.BOX), np.float32) / 255.0
+
+
+RECIPES = {"mnist": strokes_to_mnist, "quickdraw": strokes_to_quickdraw}
 IMAGE_RECIPES = {"mnist": image_to_mnist}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
@@ -10,8 +11,9 @@ import urllib.request
 from pathlib import Path
 
 from .mnist import load_mnist
+from .quickdraw import load_quickdraw
 
-__all__ = ["DataUnavailable", "fetch", "mirror_dir", "cache_dir", "load_mnist"]
+__all__ = ["DataUnavailable", "fetch", "mirror_dir", "cache_dir", "load_mnist", "load_quickdraw"]
 
 
 class DataUnavailable(RuntimeError):
@@ -73,7 +75,7 @@ def fetch(relpath: str, url: str, sha256: str | None = None, timeout: float = 30
         return cached
     try:
         _download(url, cached, sha256, timeout)
-    except (urllib.error.URLError, OSError, TimeoutError) as error:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as error:
         where = f"{mirror} has no {relpath}" if mirror else "MLEXP_DATA_DIR is not set"
         raise DataUnavailable(
             f"Could not get {relpath}: downloading {url} failed ({error}) and {where}. "

@@ -1,0 +1,58 @@
+"""Quick, Draw! 28x28 bitmaps, as Google publishes them per category (`numpy_bitmap`)."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+
+BITMAP_URL = "https://storage.googleapis.com/quickdraw_dataset/full/numpy_bitmap/{}.npy"
+CATEGORIES = tuple(
+    line.strip() for line in (Path(__file__).with_name("quickdraw_categories.txt")).read_text().splitlines()
+    if line.strip()
+)
+
+
+class UnknownCategory(ValueError):
+    """A category name Quick, Draw! does not have."""
+
+
+def check_categories(names) -> list[str]:
+    """The names, if all are Quick, Draw! categories; else one sentence listing valid ones."""
+    unknown = [n for n in names if n not in CATEGORIES]
+    if unknown:
+        raise UnknownCategory(
+            f"Quick, Draw! has no category {', '.join(map(repr, unknown))}; "
+            f"the {len(CATEGORIES)} categories are: {', '.join(CATEGORIES)}."
+        )
+    return list(names)
+
+
+def mirrored_categories() -> list[str]:
+    """The categories whose bitmaps are in the local mirror (`MLEXP_DATA_DIR/quickdraw/`)."""
+    from . import mirror_dir
+
+    folder = mirror_dir()
+    if folder is None or not (folder / "quickdraw").is_dir():
+        return []
+    return sorted(p.stem for p in (folder / "quickdraw").glob("*.npy") if p.stem in CATEGORIES)
+
+
+def load_quickdraw(categories=None, per_class: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(x, y, categories): uint8 images (N, 28, 28) with 0 = background, labels indexing
+    `categories`. Default categories: those in the local mirror. At most `per_class` drawings
+    of each category (the first ones in Google's files)."""
+    from . import DataUnavailable, fetch
+
+    categories = check_categories(categories if categories is not None else mirrored_categories())
+    if not categories:
+        raise DataUnavailable("No Quick, Draw! categories were named and the local mirror "
+                              "(MLEXP_DATA_DIR/quickdraw/) has none: name the categories to download.")
+    xs, ys = [], []
+    for label, name in enumerate(categories):
+        path = fetch(f"quickdraw/{name}.npy", BITMAP_URL.format(quote(name)), timeout=120)
+        images = np.load(path, mmap_mode="r", allow_pickle=False)
+        images = np.asarray(images[:per_class] if per_class else images)
+        xs.append(images.reshape(-1, 28, 28))
+        ys.append(np.full(len(images), label, np.int64))
+    return np.concatenate(xs), np.concatenate(ys), categories
