@@ -81,7 +81,12 @@ def cmd_train(args) -> None:
         parameters["MODEL_DIR"] = str(args.model_dir or Path(tempfile.mkdtemp(prefix="mlexp-quick-")))
     target = parameters.get("MODEL_DIR") or experiments.models_dir()
     print(f"Training {e.name} with {e.train_notebook}" + (" (quick mode)" if args.quick else ""))
-    notebooks.run(e.train_notebook, parameters, progress=lambda line: print(line, flush=True))
+    from nbclient.exceptions import CellExecutionError
+
+    try:
+        notebooks.run(e.train_notebook, parameters, progress=lambda line: print(line, flush=True))
+    except CellExecutionError as error:
+        raise Failure(f"{e.train_notebook} stopped with {error.ename}: {error.evalue}") from None
     print(f"Model written to {Path(target) / e.name}")
 
 

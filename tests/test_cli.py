@@ -118,3 +118,12 @@ def test_demo_serves_the_gallery_at_the_root(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
+
+
+def test_training_without_data_stops_with_the_loaders_sentence(tmp_path):
+    env = {"MLEXP_DATA_DIR": str(tmp_path / "no-mirror"), "MLEXP_CACHE_DIR": str(tmp_path / "cache"),
+           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    out = mlexp("train", "digits_mlp", "--quick", env=env, check=False)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "train.ipynb stopped with DataUnavailable" in out.stderr
+    assert "Connect to the internet, or set MLEXP_DATA_DIR" in out.stderr
