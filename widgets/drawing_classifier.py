@@ -51,7 +51,7 @@ class DrawingClassifier(w.HBox):
                        w.HBox([w.Label("What the model sees:"), self.seen]),
                        w.HTML(f'<small>{html.escape(caption)}</small>')])
         self.pad.layout.flex = "0 0 auto"  # never squeeze the pad: wrap the results below it
-        super().__init__([self.pad, side], layout=w.Layout(flex_flow="row wrap", column_gap="16px"))
+        super().__init__([self.pad, side], layout=w.Layout(flex_flow="row wrap"))
         self.update([])
 
     def _show(self, big: str, note: str, probabilities=None, seen: np.ndarray | None = None) -> None:
