@@ -76,10 +76,15 @@ def test_unknown_names_missing_paths_and_models(tmp_path):
     assert "missing: train it with `mlexp train digits_cnn`" in out.stderr
 
 
-def test_evaluate_offline_without_data_says_what_to_do(tmp_path):
-    env = {"MLEXP_DATA_DIR": str(tmp_path / "no-mirror"), "MLEXP_CACHE_DIR": str(tmp_path / "cache"),
-           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
-    out = mlexp("evaluate", "digits_cnn", "--json", env=env, check=False)
+@pytest.fixture
+def offline(tmp_path):
+    """Environment of a machine with no data mirror, an empty cache and no network."""
+    return {"MLEXP_DATA_DIR": str(tmp_path / "no-mirror"), "MLEXP_CACHE_DIR": str(tmp_path / "cache"),
+            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+
+
+def test_evaluate_offline_without_data_says_what_to_do(offline):
+    out = mlexp("evaluate", "digits_cnn", "--json", env=offline, check=False)
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "Connect to the internet, or set MLEXP_DATA_DIR" in out.stderr
 
@@ -120,10 +125,8 @@ def test_demo_serves_the_gallery_at_the_root(tmp_path):
         server.wait(30)
 
 
-def test_training_without_data_stops_with_the_loaders_sentence(tmp_path):
-    env = {"MLEXP_DATA_DIR": str(tmp_path / "no-mirror"), "MLEXP_CACHE_DIR": str(tmp_path / "cache"),
-           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
-    out = mlexp("train", "digits_mlp", "--quick", env=env, check=False)
+def test_training_without_data_stops_with_the_loaders_sentence(offline):
+    out = mlexp("train", "digits_mlp", "--quick", env=offline, check=False)
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "train.ipynb stopped with DataUnavailable" in out.stderr
     assert "Connect to the internet, or set MLEXP_DATA_DIR" in out.stderr
