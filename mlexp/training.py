@@ -17,11 +17,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-
-tf.get_logger().setLevel("ERROR")
 from IPython.display import HTML, Image, display
 
 from . import experiments
+
+tf.get_logger().setLevel("ERROR")  # the LiteRT converter's Python log lines
 
 
 def drawing_augmenter(rotation_deg=10.0, zoom=0.1, shift_px=1.5, seed=0) -> keras.Sequential:
