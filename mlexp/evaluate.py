@@ -7,14 +7,22 @@ from . import experiments
 from .runtime import Classifier
 
 
-def test_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
-    """The held-out test images (N, 28, 28) in [0, 1] and labels of a dataset."""
+def test_split(dataset: str, card: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out test images (N, 28, 28) in [0, 1] and labels of a dataset; for a split
+    made at training time, the card's `split_args` remake it."""
     if dataset == "mnist":
         from .data import load_mnist
 
         _, (x, y) = load_mnist()
-        return x.astype(np.float32) / 255.0, y.astype(int)
-    raise ValueError(f"No test split is known for dataset {dataset!r}.")
+    elif dataset == "quickdraw":
+        from .data import load_quickdraw_splits
+
+        if "split_args" not in card:
+            raise ValueError("The model card does not say how its Quick, Draw! test split was made; retrain it.")
+        (x, y) = load_quickdraw_splits(**card["split_args"])[0]["test"]
+    else:
+        raise ValueError(f"No test split is known for dataset {dataset!r}.")
+    return x.astype(np.float32) / 255.0, y.astype(int)
 
 
 def accuracy_report(y_true: np.ndarray, y_pred: np.ndarray, labels) -> dict:
@@ -29,6 +37,6 @@ def evaluate(name: str, classifier: Classifier | None = None, batch: int = 500) 
     """Accuracy of experiment `name`'s model file on its dataset's held-out test split."""
     experiment = experiments.get(name)
     classifier = classifier or Classifier(experiment)
-    x, y = test_split(experiment.dataset)
+    x, y = test_split(experiment.dataset, classifier.card)
     pred = np.concatenate([classifier.probabilities(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])
-    return {"name": name, "dataset": experiment.dataset, **accuracy_report(y, pred, experiment.labels)}
+    return {"name": name, "dataset": experiment.dataset, **accuracy_report(y, pred, classifier.labels)}

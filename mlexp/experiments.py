@@ -22,7 +22,7 @@ class Experiment:
     summary: str
     task: str  # "drawing-classification", ...
     dataset: str
-    labels: tuple[str, ...]
+    labels: tuple[str, ...]  # empty: the model card's labels
     preprocess: str  # name of the drawing recipe in mlexp.preprocess.RECIPES
     picture: str = ""  # path relative to the repo root
 
@@ -67,11 +67,29 @@ def _digits(model: str, network: str) -> Experiment:
     )
 
 
+def _sketches(model: str, network: str) -> Experiment:
+    """A Quick, Draw! sketch experiment; the variants differ only in their model. Its labels
+    are the classes in the model card (whatever categories it was trained on)."""
+    name = f"sketch_{model}"
+    return Experiment(
+        name=name,
+        title=f"Sketches ({model.upper()})",
+        summary=f"Draw a cat, a fish, a rainbow...: {network} guesses live. Or play: draw what it asks for in 20 s.",
+        task="drawing-classification",
+        dataset="quickdraw",
+        labels=(),
+        preprocess="quickdraw",
+        picture=f"docs/images/{name}.png",
+    )
+
+
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in [
         _digits("mlp", "a small fully connected network"),
         _digits("cnn", "a convolutional network"),
+        _sketches("mlp", "a fully connected network"),
+        _sketches("cnn", "a convolutional network"),
     ]
 }
 

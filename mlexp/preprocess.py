@@ -125,8 +125,8 @@ def open_image(path) -> Image.Image:
         raise BadDrawing(f"{path} could not be read as an image ({error}).") from None
 
 
-def image_to_mnist(img: Image.Image) -> np.ndarray:
-    """28x28 float32 image in [0, 1] from a picture of a digit (either polarity), MNIST-style."""
+def _ink(img: Image.Image) -> np.ndarray:
+    """The ink of a picture of a drawing (either polarity) as floats in [0, 1], 1 = ink."""
     grey = np.asarray(ImageOps.exif_transpose(img).convert("L"), np.float32) / 255.0
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if np.median(border) >= 0.5:  # a light background: dark ink
@@ -136,7 +136,12 @@ def image_to_mnist(img: Image.Image) -> np.ndarray:
     ink[ink < 0.15] = 0
     if ink.max() == 0 or (ink > 0.5).sum() < 3:
         raise BadDrawing("The image is blank: there is no drawing in it.")
-    return _crop_and_frame(ink)
+    return ink
+
+
+def image_to_mnist(img: Image.Image) -> np.ndarray:
+    """28x28 float32 image in [0, 1] from a picture of a digit (either polarity), MNIST-style."""
+    return _crop_and_frame(_ink(img))
 
 
 def strokes_to_quickdraw(strokes: Iterable[Stroke], min_extent: float = 0.0) -> np.ndarray:
@@ -148,5 +153,20 @@ def strokes_to_quickdraw(strokes: Iterable[Stroke], min_extent: float = 0.0) -> 
     return np.asarray(img.resize((FRAME, FRAME), Image.Resampling.BOX), np.float32) / 255.0
 
 
+def image_to_quickdraw(img: Image.Image) -> np.ndarray:
+    """28x28 float32 image in [0, 1] from a picture of a sketch (either polarity): its ink's
+    bounding box scaled to span what a Quick, Draw! drawing spans (271 of 304 px), centred."""
+    ink = _ink(img)
+    rows, cols = np.nonzero(ink)
+    ink = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    k = round(FRAME * (255 + 16) / 304) / max(ink.shape)
+    w, h = max(1, round(ink.shape[1] * k)), max(1, round(ink.shape[0] * k))
+    small = np.clip(np.asarray(Image.fromarray(ink, mode="F").resize((w, h), Image.Resampling.BOX)), 0, 1)
+    frame = np.zeros((FRAME, FRAME), np.float32)
+    top, left = (FRAME - h) // 2, (FRAME - w) // 2
+    frame[top : top + h, left : left + w] = small
+    return frame
+
+
 RECIPES = {"mnist": strokes_to_mnist, "quickdraw": strokes_to_quickdraw}
-IMAGE_RECIPES = {"mnist": image_to_mnist}
+IMAGE_RECIPES = {"mnist": image_to_mnist, "quickdraw": image_to_quickdraw}

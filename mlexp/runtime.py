@@ -51,18 +51,21 @@ class Classifier:
         from ai_edge_litert.interpreter import Interpreter
 
         self.experiment = experiment
-        self.labels = list(experiment.labels)
         self.path = Path(path or experiment.tflite_path)
         if not self.path.is_file():
             raise ModelMissing(
                 f"The model file {self.path} is missing: train it with "
                 f"`mlexp train {experiment.name}`."
             )
+        self.labels = list(self.card.get("labels") or experiment.labels)  # the card knows what it was trained on
         self._interpreter = Interpreter(model_path=str(self.path), num_threads=1)
         with _native_stderr_silenced():
             self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
+        if self._output["shape"][-1] != len(self.labels):
+            raise ModelMissing(f"The model file {self.path} has {self._output['shape'][-1]} outputs but "
+                               f"{len(self.labels)} labels: retrain it with `mlexp train {experiment.name}`.")
         self._batch = 1
         self._strokes_to_input = RECIPES[experiment.preprocess]
         self._image_to_input = IMAGE_RECIPES[experiment.preprocess]
@@ -80,7 +83,7 @@ class Classifier:
         split = card.get("split", {})
         return (f"{card.get('parameters', 0):,} parameters, {self.path.stat().st_size / 2**20:.1f} MiB; "
                 f"{card['test_accuracy']:.2%} on {split.get('test', 0):,} held-out "
-                f"{card.get('dataset', '')} test images.")
+                f"{card.get('dataset', '')} test drawings.")
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities (N, classes) for inputs (N, 28, 28) in [0, 1]."""

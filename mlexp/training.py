@@ -24,17 +24,31 @@ from . import experiments
 tf.get_logger().setLevel("ERROR")  # the LiteRT converter's Python log lines
 
 
-def drawing_augmenter(rotation_deg=10.0, zoom=0.1, shift_px=1.5, seed=0) -> keras.Sequential:
-    """Random small rotations, zooms and shifts, like the variety of real handwriting."""
+def drawing_augmenter(rotation_deg=10.0, zoom=0.1, shift_px=1.5, flip=False, seed=0) -> keras.Sequential:
+    """Random small rotations, zooms and shifts, like the variety of real handwriting; with
+    `flip`, mirror images too (a cat facing left is still a cat; a 3 mirrored is not a 3)."""
     layers = keras.layers
     return keras.Sequential(
-        [
+        [layers.RandomFlip("horizontal", seed=seed + 3)] * flip
+        + [
             layers.RandomRotation(rotation_deg / 360, fill_mode="constant", seed=seed),
             layers.RandomZoom((-zoom, zoom), fill_mode="constant", seed=seed + 1),
             layers.RandomTranslation(shift_px / 28, shift_px / 28, fill_mode="constant", seed=seed + 2),
         ],
         name="augment",
     )
+
+
+def conv_block(filters: int, convs: int = 2) -> list:
+    """`convs` 3x3 convolutions, each with batch normalization and ReLU, then 2x2 max pooling."""
+    layers = []
+    for _ in range(convs):
+        layers += [
+            keras.layers.Conv2D(filters, 3, padding="same", use_bias=False),
+            keras.layers.BatchNormalization(momentum=0.9),  # running statistics settle in a few dozen steps
+            keras.layers.ReLU(),
+        ]
+    return layers + [keras.layers.MaxPooling2D()]
 
 
 def dataset(x, y, batch_size=128, augment: keras.Sequential | None = None, seed=0):
@@ -141,6 +155,57 @@ def show_mistakes(x, y_true, probabilities, labels, count=24):
         ax.set_title(f"{labels[y_true[i]]}->{labels[y_pred[i]]} {probabilities[i, y_pred[i]]:.0%}",
                      fontsize=8)
     display(_png(fig))
+
+
+def show_examples(x, y, labels, count=20, columns=10):
+    """A grid of the first `count` images with their labels."""
+    import matplotlib.pyplot as plt
+
+    rows = (count + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(columns, rows * 1.2), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, label in zip(axes.flat, x[:count], y[:count]):
+        ax.imshow(np.squeeze(image), cmap="gray_r")
+        ax.set_title(str(labels[label]), fontsize=8)
+    display(_png(fig))
+
+
+def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batch_size=128, seed=0) -> float:
+    """Train `model` on (x, y) pairs with Adam and a cosine-decaying learning rate, showing live
+    curves; returns the training time in seconds."""
+    (x, y), steps = train, int(np.ceil(len(train[0]) / batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps, alpha=0.02)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    started = time.time()
+    model.fit(dataset(x, y, batch_size, augment, seed), validation_data=validation, epochs=epochs, verbose=0,
+              callbacks=[LiveProgress(epochs)], shuffle=False)  # `dataset` shuffles anew each epoch
+    return time.time() - started
+
+
+def held_out(model, test, labels) -> float:
+    """Accuracy on the test pairs (x, y), with the confusion matrix and the worst mistakes."""
+    x, y = test
+    probabilities = model.predict(x, batch_size=1000, verbose=0)
+    accuracy = float((probabilities.argmax(1) == y).mean())
+    display(HTML(f"<b>Held-out test accuracy: {accuracy:.2%}</b> on {len(y):,} examples"))
+    show_confusion(y, probabilities.argmax(1), labels)
+    show_mistakes(x, y, probabilities, labels)
+    return accuracy
+
+
+def export_checked(model, name: str, out_dir, card: dict) -> dict:
+    """Export (see `export`), then evaluate the LiteRT file on the held-out test split and add
+    its overall and per-class accuracy to the card. Returns that report."""
+    from .evaluate import evaluate
+    from .runtime import Classifier
+
+    out = export(model, name, out_dir, card)
+    report = evaluate(name, Classifier(experiments.get(name), out / "model.tflite"))
+    add_to_card(out, test_accuracy=report["accuracy"], per_class_accuracy=report["per_class"])
+    display(HTML(f"Exported to <code>{out}</code>; LiteRT test accuracy <b>{report['accuracy']:.2%}</b>"))
+    return report
 
 
 def export(model: keras.Model, name: str, out_dir: str | Path | None, card: dict) -> Path:

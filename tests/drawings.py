@@ -1,5 +1,9 @@
-"""Generated drawings for tests: digits as strokes in a unit box, placed anywhere."""
+"""Drawings for tests: generated digits as strokes in a unit box, placed anywhere; real
+Quick, Draw! strokes from the mirror; scaling strokes onto the pad."""
 from __future__ import annotations
+
+import gzip
+import json
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -34,3 +38,23 @@ def render(strokes, canvas=(280, 280), width=14, ink=0, paper=255) -> Image.Imag
         for x, y in stroke:
             draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=ink)
     return img
+
+
+def to_pad(strokes, size=280, margin=40):
+    """Strokes in any units scaled to fit the pad, as a person would draw them there."""
+    pts = np.concatenate([np.asarray(s, float)[:, :2] for s in strokes])
+    lo, extent = pts.min(0), max(float((pts.max(0) - pts.min(0)).max()), 1.0)
+    k = (size - 2 * margin) / extent
+    return [[tuple(np.round((np.asarray(p[:2], float) - lo) * k + margin, 1)) for p in s] for s in strokes]
+
+
+def quickdraw_strokes(data_dir, category: str, raw: bool = False) -> list[dict]:
+    """Real drawings of a category from the mirror, each a dict with "strokes" [[(x, y), ...]]
+    and, for the raw format, "times" [[t_ms, ...]] per stroke and "recognized"."""
+    folder = data_dir / "quickdraw_strokes" / ("raw" if raw else "simplified")
+    path = folder / (category.replace(" ", "_") + (".ndjson.gz" if raw else ".ndjson"))
+    with (gzip.open(path, "rt") if raw else open(path)) as f:
+        records = [json.loads(line) for line in f]
+    return [{"strokes": [list(zip(s[0], s[1])) for s in r["drawing"]],
+             "times": [s[2] for s in r["drawing"]] if raw else None,
+             "recognized": r.get("recognized", True)} for r in records]

@@ -7,8 +7,8 @@ import pytest
 
 import mlexp
 from mlexp.evaluate import evaluate
-from widgets import DrawingClassifier
-from test_widgets import mouse_stroke, send
+from drawings import to_pad
+from test_widgets import PadReplay
 
 GOALS = {"digits_mlp": 0.980, "digits_cnn": 0.993}  # MNIST test set; the original: 96.46%, 99.16%
 PEN_GOALS = {"digits_mlp": 0.93, "digits_cnn": 0.96}  # real pen strokes replayed on the pad
@@ -43,7 +43,7 @@ def test_keras_file_loads_safely_and_agrees_with_litert(name, data_dir):
     from mlexp.evaluate import test_split
 
     model = keras.saving.load_model(mlexp.get(name).model_dir / "model.keras", safe_mode=True, compile=False)
-    x = test_split("mnist")[0][:200]
+    x = test_split("mnist", {})[0][:200]
     keras_p = model(x[..., None], training=False).numpy()
     assert np.abs(keras_p - mlexp.load(name).probabilities(x)).max() < 1e-4
 
@@ -56,38 +56,19 @@ def pen_digits(data_dir):
         return [json.loads(line) for line in f]
 
 
-def to_pad(strokes, size=280, margin=40):
-    """A digit's tablet strokes scaled to fit the pad, as a person would draw it there."""
-    pts = np.concatenate([np.asarray(s, float) for s in strokes])
-    lo, extent = pts.min(0), max(float((pts.max(0) - pts.min(0)).max()), 1.0)
-    k = (size - 2 * margin) / extent
-    return [[tuple(np.round((np.asarray(p) - lo) * k + margin, 1)) for p in s] for s in strokes]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", GOALS)
 def test_real_pen_handwriting_replayed_on_the_pad(name, data_dir):
     digits = pen_digits(data_dir)
     model = mlexp.load(name)
-    seen = []  # each classification the widget asked for; None where it refused the drawing
-
-    def classify(strokes):
-        seen.append(None)
-        seen[-1] = model.classify_strokes(strokes)
-        return seen[-1]
-
-    demo = DrawingClassifier(model.labels, classify)
-    send(demo.pad.canvas, event="client_ready")
+    pad = PadReplay(model)
     right = refused = 0
     for digit in digits:
-        demo.pad.clear()
-        seen.clear()
-        for stroke in to_pad(digit["strokes"]):
-            mouse_stroke(demo.pad.canvas, stroke)
-        if seen[-1] is None:
+        prediction = pad.draw(to_pad(digit["strokes"]))
+        if prediction is None:
             refused += 1  # a dot or a scribble: the widget said so instead of guessing
             continue
-        right += seen[-1].label == str(digit["label"])
+        right += prediction.label == str(digit["label"])
     accuracy = right / len(digits)
     print(f"{name}: {accuracy:.2%} of {len(digits)} real pen digits ({refused} refused)")
     assert accuracy >= PEN_GOALS[name]

@@ -22,6 +22,29 @@ def mouse_stroke(canvas, points):
     send(canvas, event="mouse_up", x=x, y=y)
 
 
+class PadReplay:
+    """A DrawingClassifier running `model`, drawn on through the widget protocol."""
+
+    def __init__(self, model):
+        self.last = None  # the model's last Prediction; None when the widget refused the drawing
+
+        def classify(strokes):
+            self.last = None
+            self.last = model.classify_strokes(strokes)
+            return self.last
+
+        self.widget = DrawingClassifier(model.labels, classify)
+        send(self.widget.pad.canvas, event="client_ready")
+
+    def draw(self, strokes):
+        """Clear the pad, draw the strokes with the mouse; the prediction after the last one."""
+        self.widget.pad.clear()
+        self.last = None
+        for stroke in strokes:
+            mouse_stroke(self.widget.pad.canvas, stroke)
+        return self.last
+
+
 @pytest.fixture
 def pad(monkeypatch):
     """A pad whose drawing commands to the browser are recorded in pad.sent."""

@@ -1,10 +1,11 @@
 """widgets: UI components for the experiments. They import no TensorFlow and no model code:
 they emit what people make (strokes) and display results they are given."""
 from .drawing_classifier import DrawingClassifier, message
+from .drawing_game import DrawingGame
 from .drawing_pad import DrawingPad
 from .probability_bars import ProbabilityBars
 
-__all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "message"]
+__all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "DrawingGame", "message"]
 from .gallery import card, gallery  # noqa: E402
 
 __all__ += ["card", "gallery"]

@@ -38,6 +38,7 @@ class DrawingClassifier(w.HBox):
     def __init__(self, labels, classify: Callable, top: int | None = None, prompt="Draw a digit.",
                  caption: str = ""):
         self.classify, self.prompt = classify, prompt
+        self._listeners: list[Callable] = []
         self.pad = DrawingPad()
         self.answer = w.HTML()
         self.answer.add_class("mlexp-answer")
@@ -62,15 +63,25 @@ class DrawingClassifier(w.HBox):
         self.status.value = f'<p style="font-size:15px;color:#a33">{html.escape(note)}</p>' if note else ""
         self.bars.show(probabilities or {})
 
+    def on_result(self, callback: Callable) -> None:
+        """Call `callback(label, probabilities)` after each update: the best label and all
+        probabilities, or (None, {}) when there is nothing to classify."""
+        self._listeners.append(callback)
+
     def update(self, strokes) -> None:
         """Classify the strokes and show the result, or say why not."""
+        label, probabilities = None, {}
         if not strokes:
-            return self._show("?", self.prompt)
-        try:
-            result = self.classify(strokes)
-        except ValueError as error:
-            return self._show("?", str(error))
-        except Exception as error:  # keep the dashboard alive whatever happens
-            return self._show("?", f"Something went wrong while recognizing the drawing: {error}")
-        probabilities = getattr(result, "probabilities", result)
-        self._show(max(probabilities, key=probabilities.get), "", probabilities, getattr(result, "input", None))
+            self._show("?", self.prompt)
+        else:
+            try:
+                result = self.classify(strokes)
+                probabilities = getattr(result, "probabilities", result)
+                label = max(probabilities, key=probabilities.get)
+                self._show(label, "", probabilities, getattr(result, "input", None))
+            except ValueError as error:
+                self._show("?", str(error))
+            except Exception as error:  # keep the dashboard alive whatever happens
+                self._show("?", f"Something went wrong while recognizing the drawing: {error}")
+        for callback in self._listeners:
+            callback(label, probabilities)

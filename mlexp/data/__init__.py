@@ -11,9 +11,11 @@ import urllib.request
 from pathlib import Path
 
 from .mnist import load_mnist
-from .quickdraw import load_quickdraw
+from .quickdraw import load_quickdraw, load_quickdraw_splits
+from .split import stratified_split
 
-__all__ = ["DataUnavailable", "fetch", "mirror_dir", "cache_dir", "load_mnist", "load_quickdraw"]
+__all__ = ["DataUnavailable", "fetch", "mirror_dir", "cache_dir", "load_mnist", "load_quickdraw",
+           "load_quickdraw_splits", "stratified_split"]
 
 
 class DataUnavailable(RuntimeError):

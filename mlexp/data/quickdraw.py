@@ -56,3 +56,15 @@ def load_quickdraw(categories=None, per_class: int | None = None) -> tuple[np.nd
         xs.append(images.reshape(-1, 28, 28))
         ys.append(np.full(len(images), label, np.int64))
     return np.concatenate(xs), np.concatenate(ys), categories
+
+
+def load_quickdraw_splits(categories=None, per_class: int | None = None, validation: float = 0.1,
+                          test: float = 0.1, seed: int = 0):
+    """The drawings split by `stratified_split`: a dict {"train", "validation", "test"} of
+    (x, y) pairs, and the categories. The split is fixed by the arguments, which the model
+    card records so that `mlexp evaluate` finds the same held-out drawings."""
+    from .split import stratified_split
+
+    x, y, categories = load_quickdraw(categories, per_class)
+    parts = stratified_split(y, validation, test, seed)
+    return {name: (x[i], y[i]) for name, i in zip(("train", "validation", "test"), parts)}, categories

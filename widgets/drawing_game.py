@@ -1,0 +1,118 @@
+"""DrawingGame: "draw this!" rounds around a DrawingClassifier, like Quick, Draw!."""
+from __future__ import annotations
+
+import asyncio
+import html
+import math
+import random
+import time
+from typing import Callable
+
+import ipywidgets as w
+
+from .drawing_classifier import DrawingClassifier
+
+
+def _call_later(seconds: float, callback: Callable) -> Callable[[], None]:
+    """Run `callback` after `seconds` on the kernel's event loop; returns a cancel function."""
+    handle = asyncio.get_running_loop().call_later(seconds, callback)
+    return handle.cancel
+
+
+class DrawingGame(w.VBox):
+    """Press *Draw this!*: the game names a random class and a countdown starts; the round is
+    won as soon as the classifier's best guess is that class, lost when time runs out. The
+    score counts rounds won. Between rounds the classifier works as a free drawing pad.
+
+    `clock` and `call_later` default to the real clock and the kernel's event loop (tests
+    replace them)."""
+
+    def __init__(self, classifier: DrawingClassifier, seconds: int = 20, seed: int | None = None,
+                 clock: Callable[[], float] = time.monotonic, call_later=_call_later):
+        self.classifier, self.seconds = classifier, seconds
+        self.labels = list(classifier.bars.labels)
+        self.rng = random.Random(seed)
+        self.clock, self.call_later = clock, call_later
+        self.target: str | None = None
+        self.rounds = self.wins = 0
+        self._deadline = self._started = 0.0
+        self._cancel: Callable[[], None] | None = None
+        self._guess: str | None = None
+
+        self.play_button = w.Button(description="Draw this!", icon="play", button_style="primary")
+        self.play_button.add_class("mlexp-play")
+        self.play_button.on_click(lambda _: self.start_round())
+        self.task = self._html("mlexp-task", "Press <b>Draw this!</b> to play, or just draw.")
+        self.countdown = self._html("mlexp-countdown", "")
+        self.score = self._html("mlexp-score", "")
+        self.result = self._html("mlexp-result", "")
+        classifier.on_result(self._judge)
+        bar = w.HBox([self.play_button, self.task, self.countdown, self.score],
+                     layout=w.Layout(align_items="center", flex_flow="row wrap", grid_gap="16px"))
+        super().__init__([bar, self.result, classifier])
+
+    @staticmethod
+    def _html(css_class: str, text: str) -> w.HTML:
+        box = w.HTML(text)
+        box.add_class(css_class)
+        return box
+
+    @property
+    def playing(self) -> bool:
+        return self.target is not None
+
+    def start_round(self) -> None:
+        """Pick a class (not the previous one), clear the pad and start the countdown."""
+        self._stop_timer()
+        previous, self.target = self.target, None
+        choices = [label for label in self.labels if label != previous] or self.labels
+        target = self.rng.choice(choices)
+        self.classifier.pad.clear()  # judged while no round runs: nothing to win yet
+        self.target, self._guess = target, None
+        self._started = self.clock()
+        self._deadline = self._started + self.seconds
+        self.task.value = f'<span style="font-size:22px">Draw: <b>{html.escape(target)}</b></span>'
+        self.result.value = ""
+        self.play_button.description = "Skip"
+        self._tick()
+
+    def _tick(self) -> None:
+        """Show the seconds left; end the round when none are."""
+        if not self.playing:
+            return
+        left = self._deadline - self.clock()
+        if left <= 0:
+            return self._end(won=False)
+        self.countdown.value = f'<span style="font-size:22px">{math.ceil(left)} s</span>'
+        self._cancel = self.call_later(left - math.floor(left) or 1.0, self._tick)
+
+    def _judge(self, label: str | None, probabilities) -> None:
+        """After each classification: the round is won when the best guess is the target."""
+        if not self.playing:
+            return
+        self._guess = label
+        if label == self.target:
+            self._end(won=True)
+
+    def _end(self, won: bool) -> None:
+        self._stop_timer()
+        target, self.target = self.target, None
+        self.rounds += 1
+        self.wins += won
+        if won:
+            text = f"Yes! I recognized your {target} after {self.clock() - self._started:.1f} s."
+        elif self._guess:
+            text = f"Time is up! I could not see a {target}; my best guess was {self._guess}."
+        else:
+            text = f"Time is up! Nothing I could recognize was drawn; it was to be a {target}."
+        self.result.value = (f'<p style="font-size:18px;color:{"#1a7f37" if won else "#a33"}">'
+                             f"{html.escape(text)}</p>")
+        self.countdown.value = ""
+        self.score.value = f'<span style="font-size:18px">Score: <b>{self.wins}</b> of {self.rounds}</span>'
+        self.task.value = "Draw freely, or play another round."
+        self.play_button.description = "Draw this!"
+
+    def _stop_timer(self) -> None:
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
