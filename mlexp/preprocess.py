@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 Stroke = Sequence[Sequence[float]]  # [(x, y), ...] in any units, y growing downward
 
@@ -153,18 +153,52 @@ def strokes_to_quickdraw(strokes: Iterable[Stroke], min_extent: float = 0.0) -> 
     return np.asarray(img.resize((FRAME, FRAME), Image.Resampling.BOX), np.float32) / 255.0
 
 
+QUICKDRAW_SPAN = 271  # a Quick, Draw! drawing's ink spans 255 + a 16 px pen, in a 304 px frame
+QUICKDRAW_PEN = 16
+
+
+def _stroke_width(ink: np.ndarray) -> float:
+    """Typical stroke width in pixels: a line of width w loses half its ink after w / 4
+    erosions by one pixel on every side (blobs where strokes cross do not bias this much)."""
+    solid = Image.fromarray(((ink > 0.5) * 255).astype(np.uint8))
+    counts = [np.count_nonzero(np.asarray(solid))]
+    while counts[-1] > counts[0] / 2 and len(counts) < 40:  # beyond 160 px it is a blot
+        solid = solid.filter(ImageFilter.MinFilter(3))
+        counts.append(np.count_nonzero(np.asarray(solid)))
+    k = len(counts) - 1  # between k - 1 and k erosions: interpolate
+    return 4.0 * (k - 1 + (counts[k - 1] - counts[0] / 2) / max(counts[k - 1] - counts[k], 1))
+
+
+def _scaled(ink: np.ndarray, k: float) -> np.ndarray:
+    size = (max(1, round(ink.shape[1] * k)), max(1, round(ink.shape[0] * k)))
+    return np.clip(np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.Resampling.BILINEAR)), 0, 1)
+
+
 def image_to_quickdraw(img: Image.Image) -> np.ndarray:
-    """28x28 float32 image in [0, 1] from a picture of a sketch (either polarity): its ink's
-    bounding box scaled to span what a Quick, Draw! drawing spans (271 of 304 px), centred."""
+    """28x28 float32 image in [0, 1] from a picture of a sketch (either polarity), made like the
+    strokes' recipe: the lines' span scaled to 255 px, their width changed to the 16 px pen,
+    centred in 304 px, box-filtered to 28x28."""
     ink = _ink(img)
     rows, cols = np.nonzero(ink)
     ink = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    k = round(FRAME * (255 + 16) / 304) / max(ink.shape)
-    w, h = max(1, round(ink.shape[1] * k)), max(1, round(ink.shape[0] * k))
-    small = np.clip(np.asarray(Image.fromarray(ink, mode="F").resize((w, h), Image.Resampling.BOX)), 0, 1)
-    frame = np.zeros((FRAME, FRAME), np.float32)
-    top, left = (FRAME - h) // 2, (FRAME - w) // 2
-    frame[top : top + h, left : left + w] = small
+    blot = BadDrawing("The image holds only a dot or a blot: there is no sketch made of lines in it.")
+    if max(ink.shape) < 8:
+        raise blot
+    ink = _scaled(ink, QUICKDRAW_SPAN / max(ink.shape))  # measure the lines at about Google's scale
+    width = _stroke_width(ink)
+    if width > QUICKDRAW_SPAN / 3:
+        raise blot
+    k = 255 / max(max(ink.shape) - width, QUICKDRAW_SPAN / 2)  # the lines, not their ink, span 255 px
+    ink = _scaled(ink, k)
+    frame = Image.new("F", (304, 304), 0)
+    frame.paste(Image.fromarray(ink.astype(np.float32), mode="F"),
+                ((304 - ink.shape[1]) // 2, (304 - ink.shape[0]) // 2))
+    change = round(np.clip(QUICKDRAW_PEN - width * k, -32, 32))  # a blot stays a blot
+    if abs(change) >= 2:  # a rank filter of size n moves each edge by (n - 1) / 2
+        frame = frame.filter((ImageFilter.MaxFilter if change > 0 else ImageFilter.MinFilter)(abs(change) // 2 * 2 + 1))
+    frame = np.clip(np.asarray(frame.resize((FRAME, FRAME), Image.Resampling.BOX), np.float32), 0, 1)
+    if frame.mean() > 0.5:
+        raise blot
     return frame
 
 

@@ -16,7 +16,10 @@ import pytest
 
 import mlexp
 from mlexp.preprocess import BadDrawing, strokes_to_mnist
-from voila_server import CHROMIUM, draw, launch_chromium, pad, voila_server, wait_for_pad, watch
+from drawings import quickdraw_strokes, to_pad
+from test_sketch_models import trained_on
+from test_widgets import PadReplay
+from voila_server import CHROMIUM, draw, launch_chromium, pad, replay, voila_server, wait_for_pad, watch
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,6 +28,9 @@ pytestmark = [
 ]
 CULL_SECONDS = 10  # short, so the culling test is quick; long enough for a slow page to connect
 DRAWING_EXPERIMENTS = [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "drawing-classification"]
+DIGIT_EXPERIMENTS = [name for name in DRAWING_EXPERIMENTS if mlexp.get(name).dataset == "mnist"]
+SKETCH_EXPERIMENTS = [name for name in DRAWING_EXPERIMENTS if mlexp.get(name).dataset == "quickdraw"]
+REPLAYED = ["cat", "bicycle", "rainbow"]  # real people's sketches replayed in each sketch demo
 
 
 def _arc(cx, cy, rx, ry, start, end, n=12):
@@ -44,7 +50,7 @@ SHAPES = {
 # (digit, left, top, size) on the 280x280 pad: big, small and off-centre, near the edges.
 DRAWINGS = [("1", 30, 20, 150), ("7", 190, 15, 70), ("0", 60, 80, 180), ("4", 10, 160, 110),
             ("3", 50, 30, 220)]
-PICTURED = {"digits_mlp": "4", "digits_cnn": "3"}  # the digit on each experiment's picture
+PICTURED = {"digits_mlp": "4", "digits_cnn": "3", "sketch_mlp": "cat", "sketch_cnn": "bicycle"}
 
 
 def place(shape, left, top, size):
@@ -81,14 +87,38 @@ def page(browser, server):
     assert not problems, "\n".join(problems)
 
 
-@pytest.fixture(params=DRAWING_EXPERIMENTS)
-def demo(request, page, server):
-    """(tab, experiment): a tab showing a drawing demo, ready to draw on."""
-    experiment = mlexp.get(request.param)
+def open_demo(page, server, name):
+    """(tab, experiment): the tab showing experiment `name`'s demo, ready to draw on."""
+    experiment = mlexp.get(name)
     assert experiment.has_model(), f"{experiment.tflite_path} is missing: run `mlexp train {experiment.name}`"
     page.goto(f"{server.url}/voila/render/{experiment.demo_notebook}")
     wait_for_pad(page)
     return page, experiment
+
+
+@pytest.fixture(params=DIGIT_EXPERIMENTS)
+def demo(request, page, server):
+    """(tab, experiment): a tab showing a digits demo."""
+    return open_demo(page, server, request.param)
+
+
+@pytest.fixture(params=SKETCH_EXPERIMENTS)
+def sketch(request, page, server, data_dir):
+    """(tab, experiment): a tab showing a sketch demo (the real strokes come from the mirror)."""
+    return open_demo(page, server, request.param)
+
+
+def real_sketch(data_dir, name, category, recognized=False):
+    """A real person's raw drawing of `category` (strokes on the pad, times) the model was not
+    trained on; with `recognized`, one whose best guess on the pad is `category`."""
+    model = mlexp.load(name)
+    seen, check = trained_on(model.card)[category], PadReplay(model)
+    for i, drawing in enumerate(quickdraw_strokes(data_dir, category, raw=True)):
+        strokes = to_pad(drawing["strokes"])
+        if i not in seen and drawing["recognized"] and (
+                not recognized or getattr(check.draw(strokes), "label", None) == category):
+            return strokes, drawing["times"]
+    pytest.fail(f"no real drawing of {category} fits")
 
 
 # Reading the page ----------------------------------------------------------------------------
@@ -137,9 +167,10 @@ def clear(page) -> None:
 
 
 def screenshot_widget(page, path: Path) -> None:
-    """Save the demo widget (pad, answer, bars, what the model sees; not the caption), cropped."""
-    box = page.locator(".widget-hbox:has(canvas.mlexp-pad)").evaluate("""root => {
-        const rects = [...root.querySelectorAll('canvas, button, table, img, p, .widget-slider')]
+    """Save the demo widget (game bar, pad, answer, bars, what the model sees; not the caption), cropped."""
+    widget = page.locator(".mlexp-game, .widget-hbox:has(canvas.mlexp-pad)").first
+    box = widget.evaluate("""root => {
+        const rects = [...root.querySelectorAll('canvas, button, table, img, p, .widget-slider, .mlexp-task')]
             .map(e => e.getBoundingClientRect()).filter(r => r.width && r.height);
         const left = Math.min(...rects.map(r => r.left)), top = Math.min(...rects.map(r => r.top));
         return {x: left - 8, y: top - 8, width: Math.max(...rects.map(r => r.right)) - left + 16,
@@ -184,6 +215,37 @@ def test_recognizes_digits_drawn_anywhere_at_any_size(demo):
         assert page.locator(".mlexp-seen").get_attribute("src")  # the 28x28 input is shown
         if screenshot_folder() and digit == PICTURED.get(experiment.name):
             screenshot_widget(page, screenshot_folder() / f"{experiment.name}.png")
+
+
+def test_recognizes_real_sketches_replayed_with_their_timing(sketch, data_dir):
+    page, experiment = sketch
+    for category in REPLAYED:
+        clear(page)
+        strokes, times = real_sketch(data_dir, experiment.name, category)
+        before = bars_html(page)
+        replay(page, strokes, times)
+        page.wait_for_function("before => document.querySelector('.mlexp-bars').innerHTML !== before",
+                               arg=before)
+        shown = bars(page)
+        assert len(shown) == 5 and category in shown, f"drew a {category}, top 5: {shown}"
+        if screenshot_folder() and category == PICTURED[experiment.name]:
+            screenshot_widget(page, screenshot_folder() / f"{experiment.name}.png")
+
+
+def test_a_game_round_played_to_a_win(sketch, data_dir):
+    page, experiment = sketch
+    page.locator(".mlexp-play button, button.mlexp-play").first.click()
+    target = page.locator(".mlexp-task b")
+    target.wait_for()
+    category = target.inner_text().strip()
+    assert category in mlexp.load(experiment.name).labels
+    page.wait_for_function("() => parseInt(document.querySelector('.mlexp-countdown').innerText) <= 18")
+    replay(page, *real_sketch(data_dir, experiment.name, category, recognized=True))
+    result = page.locator(".mlexp-result")
+    result.get_by_text(f"recognized your {category}").wait_for()
+    assert page.locator(".mlexp-score").inner_text().strip() == "Score: 1 of 1"
+    assert page.locator(".mlexp-countdown").inner_text().strip() == ""
+    assert answer(page) == category
 
 
 def test_undo_removes_the_last_stroke(demo):

@@ -130,3 +130,21 @@ def test_training_without_data_stops_with_the_loaders_sentence(offline):
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "train.ipynb stopped with DataUnavailable" in out.stderr
     assert "Connect to the internet, or set MLEXP_DATA_DIR" in out.stderr
+
+
+@pytest.mark.parametrize("name", ["sketch_mlp", "sketch_cnn"])
+def test_predict_and_evaluate_sketches(name, data_dir, tmp_path):
+    """Pictures of real people's sketches (one per class, drawn from their strokes) as files."""
+    from drawings import quickdraw_strokes, to_pad
+    import mlexp as package
+
+    labels = package.load(name).labels
+    for label in labels:
+        strokes = quickdraw_strokes(data_dir, label)[0]["strokes"]
+        render(to_pad(strokes), width=6).save(tmp_path / f"{label}.png")
+    lines = [json.loads(line) for line in mlexp("predict", name, str(tmp_path), "--json").stdout.splitlines()]
+    right = [line["file"].endswith(f"/{line['label']}.png") for line in lines]
+    assert len(lines) == len(labels) and sum(right) >= 0.8 * len(labels), lines
+    assert all(set(line["probabilities"]) == set(labels) for line in lines)
+    report = json.loads(mlexp("evaluate", name, "--json").stdout)
+    assert report["dataset"] == "quickdraw" and sorted(report["per_class"]) == sorted(labels)

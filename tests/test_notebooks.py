@@ -35,23 +35,38 @@ def outputs(nb, kind):
     return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if kind in o.get("data", {})]
 
 
+# Held-out split sizes, and the accuracy two epochs on 5,000 training examples already reach.
+QUICK_RESULTS = {"mnist": ({"validation": 5000, "test": 10000}, 0.8),
+                 "quickdraw": ({"validation": 3592, "test": 3592}, 0.6)}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["digits_mlp", "digits_cnn"])
+@pytest.mark.parametrize("name", list(mlexp.EXPERIMENTS))
 def test_training_notebook_quick_mode_exports_a_working_model(name, data_dir, tmp_path):
     nb = notebooks.run(f"notebooks/{name}/train.ipynb", {**QUICK, "MODEL_DIR": str(tmp_path)},
                        progress=lambda _: None)
     assert len(outputs(nb, "image/png")) >= 3  # curves, confusion matrix, mistakes
     card = json.loads((tmp_path / name / "card.json").read_text())
-    assert card["split"] == {"train": QUICK["TRAIN_SAMPLES"], "validation": 5000, "test": 10000}
+    held_out, accuracy = QUICK_RESULTS[mlexp.get(name).dataset]
+    assert card["split"] == {"train": QUICK["TRAIN_SAMPLES"], **held_out}
     for key in ("parameters", "test_accuracy", "per_class_accuracy", "files", "versions", "date",
                 "training_seconds", "labels"):
         assert key in card
-    assert card["test_accuracy"] > 0.8  # two epochs on 5,000 digits already read most digits
+    assert card["test_accuracy"] > accuracy
     model = Classifier(mlexp.get(name), tmp_path / name / "model.tflite")
-    assert model.probabilities([[[0.0] * 28] * 28]).shape == (1, 10)
+    assert model.probabilities([[[0.0] * 28] * 28]).shape == (1, len(card["labels"]))
 
 
-@pytest.mark.parametrize("name", ["digits_mlp", "digits_cnn"])
+def test_sketch_notebooks_differ_only_in_their_model():
+    mlp, cnn = (json.loads((REPO / f"notebooks/sketch_{kind}/train.ipynb").read_text())["cells"]
+                for kind in ("mlp", "cnn"))
+    assert len(mlp) == len(cnn)
+    differ = [a.get("metadata", {}).get("tags") for a, b in zip(mlp, cnn) if a["source"] != b["source"]]
+    assert differ[1:] == [["model"], ["model"]]  # and the title cell, naming the network
+    assert sum(1 for c in mlp if "model" in c["metadata"].get("tags", [])) == 2
+
+
+@pytest.mark.parametrize("name", list(mlexp.EXPERIMENTS))
 def test_demo_notebook_runs_and_shows_the_demo(name):
     nb = notebooks.run(f"notebooks/{name}/demo.ipynb", progress=lambda _: None)
     views = outputs(nb, "application/vnd.jupyter.widget-view+json")
@@ -64,11 +79,12 @@ def test_gallery_notebook_runs():
     assert len(outputs(nb, "application/vnd.jupyter.widget-view+json")) == 1
 
 
-def test_demo_notebook_without_a_model_says_how_to_train_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["digits_cnn", "sketch_cnn"])
+def test_demo_notebook_without_a_model_says_how_to_train_it(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))  # inherited by the kernel
-    nb = notebooks.run("notebooks/digits_cnn/demo.ipynb", progress=lambda _: None)
+    nb = notebooks.run(f"notebooks/{name}/demo.ipynb", progress=lambda _: None)
     state = json.dumps(nb.metadata["widgets"])  # what the widgets show
-    assert "missing: train it with `mlexp train digits_cnn`" in state
+    assert f"missing: train it with `mlexp train {name}`" in state
 
 
 @pytest.mark.slow

@@ -105,3 +105,26 @@ def test_recipe_reproduces_googles_bitmaps_from_their_strokes(data_dir):
     print(f"mean absolute error: median {np.median(errors):.2f}/255 over {len(errors)} drawings")
     assert np.median(errors) < 3.5
     assert (errors < 5).mean() > 0.8  # the rest are rows that are not the same drawing
+
+
+@pytest.mark.parametrize("width", [3, 8, 14])
+def test_pictures_of_sketches_get_quickdraws_pen_width_and_frame(width):
+    """A sketch drawn thin or thick (up to the pad's default brush), light or dark, comes out
+    like the strokes' own recipe."""
+    from PIL import ImageOps
+
+    from drawings import render
+    from mlexp.preprocess import image_to_quickdraw
+
+    house = [[(60, 230), (60, 120), (140, 50), (220, 120), (220, 230), (60, 230)],
+             [(120, 230), (120, 170), (160, 170), (160, 230)]]
+    reference = strokes_to_quickdraw(house)
+    for picture in (render(house, width=width), ImageOps.invert(render(house, width=width))):
+        ours = image_to_quickdraw(picture)
+        assert 0.8 < ours.sum() / reference.sum() < 1.2, (ours.sum(), reference.sum())
+        assert np.abs(ours - reference).mean() < 0.06
+    with pytest.raises(BadDrawing, match="blank"):
+        image_to_quickdraw(render([], width=width))
+    for blot in ([[(50, 50), (51, 51)]], [[(50, 50 + y), (250, 50 + y)] for y in range(0, 200, 3)]):
+        with pytest.raises(BadDrawing, match="only a dot or a blot"):
+            image_to_quickdraw(render(blot, width=width))

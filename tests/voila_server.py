@@ -192,18 +192,18 @@ def wait_for_pad(page, timeout: float = 60_000) -> None:
     page.wait_for_function(PAD_READY, timeout=timeout)
 
 
-def draw(page, strokes: Strokes, step: float = 6.0) -> None:
-    """Draw `strokes` (lists of (x, y) canvas pixels) with the mouse: press, move in steps of
-    about `step` pixels, release."""
+def _to_page(page):
+    """A function mapping pad pixels to page coordinates for the mouse."""
     canvas = pad(page)
     box = canvas.bounding_box()
     width, height = canvas.evaluate("c => [c.width, c.height]")
-    sx, sy = box["width"] / width, box["height"] / height
+    return lambda x, y: (box["x"] + x * box["width"] / width, box["y"] + y * box["height"] / height)
 
-    def client(x, y):
-        return box["x"] + x * sx, box["y"] + y * sy
 
-    mouse = page.mouse
+def draw(page, strokes: Strokes, step: float = 6.0) -> None:
+    """Draw `strokes` (lists of (x, y) canvas pixels) with the mouse: press, move in steps of
+    about `step` pixels, release."""
+    client, mouse = _to_page(page), page.mouse
     for stroke in strokes:
         (x0, y0), rest = stroke[0], stroke[1:]
         mouse.move(*client(x0, y0))
@@ -211,4 +211,20 @@ def draw(page, strokes: Strokes, step: float = 6.0) -> None:
         for x, y in rest:
             mouse.move(*client(x, y), steps=max(1, math.ceil(math.dist((x0, y0), (x, y)) / step)))
             x0, y0 = x, y
+        mouse.up()
+
+
+def replay(page, strokes: Strokes, times, max_pause_ms: float = 1000) -> None:
+    """Draw `strokes` with the mouse at the pace a person drew them: `times` holds each
+    point's time in milliseconds (Quick, Draw!'s raw format); pauses between strokes are
+    kept up to `max_pause_ms`."""
+    client, mouse, last = _to_page(page), page.mouse, None
+    for stroke, stamps in zip(strokes, times):
+        for i, ((x, y), t) in enumerate(zip(stroke, stamps)):
+            if last is not None and t > last:
+                page.wait_for_timeout(min(t - last, max_pause_ms))
+            last = t
+            mouse.move(*client(x, y))
+            if i == 0:
+                mouse.down()
         mouse.up()

@@ -50,6 +50,7 @@ class DrawingGame(w.VBox):
         bar = w.HBox([self.play_button, self.task, self.countdown, self.score],
                      layout=w.Layout(align_items="center", flex_flow="row wrap", grid_gap="16px"))
         super().__init__([bar, self.result, classifier])
+        self.add_class("mlexp-game")
 
     @staticmethod
     def _html(css_class: str, text: str) -> w.HTML:
@@ -73,7 +74,7 @@ class DrawingGame(w.VBox):
         self._deadline = self._started + self.seconds
         self.task.value = f'<span style="font-size:22px">Draw: <b>{html.escape(target)}</b></span>'
         self.result.value = ""
-        self.play_button.description = "Skip"
+        self.play_button.description, self.play_button.icon = "Skip", "forward"
         self._tick()
 
     def _tick(self) -> None:
@@ -110,7 +111,7 @@ class DrawingGame(w.VBox):
         self.countdown.value = ""
         self.score.value = f'<span style="font-size:18px">Score: <b>{self.wins}</b> of {self.rounds}</span>'
         self.task.value = "Draw freely, or play another round."
-        self.play_button.description = "Draw this!"
+        self.play_button.description, self.play_button.icon = "Draw this!", "play"
 
     def _stop_timer(self) -> None:
         if self._cancel is not None:
