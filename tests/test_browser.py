@@ -235,7 +235,7 @@ def test_recognizes_real_sketches_replayed_with_their_timing(sketch, data_dir):
 def test_a_game_round_played_to_a_win(sketch, data_dir):
     page, experiment = sketch
     page.locator(".mlexp-play button, button.mlexp-play").first.click()
-    target = page.locator(".mlexp-task b")
+    target = page.locator(".mlexp-task .mlexp-target")
     target.wait_for()
     category = target.inner_text().strip()
     assert category in mlexp.load(experiment.name).labels
@@ -245,7 +245,6 @@ def test_a_game_round_played_to_a_win(sketch, data_dir):
     result.get_by_text(f"recognized your {category}").wait_for()
     assert page.locator(".mlexp-score").inner_text().strip() == "Score: 1 of 1"
     assert page.locator(".mlexp-countdown").inner_text().strip() == ""
-    assert answer(page) == category
 
 
 def test_undo_removes_the_last_stroke(demo):

@@ -19,6 +19,7 @@ ALL = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "notebooks").rglob(
 def test_every_experiment_has_its_notebooks():
     for e in mlexp.EXPERIMENTS.values():
         assert e.train_notebook in ALL and e.demo_notebook in ALL
+        assert (REPO / e.picture).is_file(), f"the gallery has no picture for {e.name}"
     assert "notebooks/index.ipynb" in ALL
 
 

@@ -1,4 +1,4 @@
-"""Measure the digit demos, both models side by side, and print a table with the goals.
+"""Measure the drawing demos (digits and sketches) side by side, and print a table with the goals.
 
   (a) inference latency in the kernel for one 28x28 input: LiteRT vs Keras `model(x)` vs
       Keras `model.predict(x)`, and the whole strokes -> preprocess -> probabilities pipeline;
@@ -6,7 +6,8 @@
   (c) Voila time to interactive (navigation start -> pad ready and answer "?" shown);
   (d) the demo kernel's resident memory after drawing.
 
-Run: .venv/bin/python benchmarks/digits.py   (the models must be in models/)
+Run: .venv/bin/python benchmarks/drawing.py [NAME ...]   (default: every drawing experiment;
+the models must be in models/)
 """
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ import numpy as np  # noqa: E402
 import mlexp  # noqa: E402
 from voila_server import PAD_READY, draw, launch_chromium, voila_server, wait_for_pad  # noqa: E402
 
-NAMES = ["digits_mlp", "digits_cnn"]
-SEVEN = [[(60, 50), (220, 45), (120, 240)]]  # a "7" on the 280x280 pad, corners only
+NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "drawing-classification"]
+SEVEN = [[(60, 50), (220, 45), (120, 240)]]  # a "7" (or a sketch's first line) on the 280x280 pad
 STROKES = 20
 LOADS = 5
 STROKE = f"stroke end -> bars in Chromium, ms (median / p90 of {STROKES})"
