@@ -52,44 +52,27 @@ class Experiment:
 
 DIGITS = tuple(str(d) for d in range(10))
 
-def _digits(model: str, network: str) -> Experiment:
-    """A handwritten-digit experiment; the variants differ only in their model."""
-    name = f"digits_{model}"
-    return Experiment(
-        name=name,
-        title=f"Handwritten digits ({model.upper()})",
-        summary=f"Draw a digit; {network} recognizes it each time you lift the pen.",
-        task="drawing-classification",
-        dataset="mnist",
-        labels=DIGITS,
-        preprocess="mnist",
-        picture=f"docs/images/{name}.png",
-    )
+def _drawing(family: str, model: str, title: str, summary: str, dataset: str, labels=()) -> Experiment:
+    """A drawing experiment `<family>_<model>`; the variants of a family differ only in their
+    model. Empty labels: the classes in the model card (whatever it was trained on)."""
+    name = f"{family}_{model}"
+    return Experiment(name=name, title=f"{title} ({model.upper()})", summary=summary,
+                      task="drawing-classification", dataset=dataset, labels=tuple(labels),
+                      preprocess=dataset, picture=f"docs/images/{name}.png")
 
 
-def _sketches(model: str, network: str) -> Experiment:
-    """A Quick, Draw! sketch experiment; the variants differ only in their model. Its labels
-    are the classes in the model card (whatever categories it was trained on)."""
-    name = f"sketch_{model}"
-    return Experiment(
-        name=name,
-        title=f"Sketches ({model.upper()})",
-        summary=f"Draw a cat, a fish, a rainbow...: {network} guesses live. Or play: draw what it asks for in 20 s.",
-        task="drawing-classification",
-        dataset="quickdraw",
-        labels=(),
-        preprocess="quickdraw",
-        picture=f"docs/images/{name}.png",
-    )
-
+DIGITS = tuple(str(d) for d in range(10))
+SKETCHES = "Draw a cat, a fish, a rainbow...: {} guesses live. Or play: draw what it asks for in 20 s."
 
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in [
-        _digits("mlp", "a small fully connected network"),
-        _digits("cnn", "a convolutional network"),
-        _sketches("mlp", "a fully connected network"),
-        _sketches("cnn", "a convolutional network"),
+        _drawing("digits", "mlp", "Handwritten digits", "Draw a digit; a small fully connected network "
+                 "recognizes it each time you lift the pen.", "mnist", DIGITS),
+        _drawing("digits", "cnn", "Handwritten digits", "Draw a digit; a convolutional network "
+                 "recognizes it each time you lift the pen.", "mnist", DIGITS),
+        _drawing("sketch", "mlp", "Sketches", SKETCHES.format("a fully connected network"), "quickdraw"),
+        _drawing("sketch", "cnn", "Sketches", SKETCHES.format("a convolutional network"), "quickdraw"),
     ]
 }
 

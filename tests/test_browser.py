@@ -150,6 +150,17 @@ def draw_and_wait(page, strokes) -> None:
                                arg=before)
 
 
+def settled_bars(page, quiet_ms: float = 500) -> dict[str, float]:
+    """The bars once the kernel has answered the last stroke: unchanged for `quiet_ms` (each
+    answer takes ~15 ms; strokes drawn quickly may still be in flight when the mouse stops)."""
+    shown = bars_html(page)
+    while True:
+        page.wait_for_timeout(quiet_ms)
+        if bars_html(page) == shown:
+            return bars(page)
+        shown = bars_html(page)
+
+
 def assert_bars_agree(page, label: str, labels) -> None:
     """Every label has a bar, the top one is `label`, the percentages add up to 100."""
     shown = bars(page)
@@ -222,11 +233,8 @@ def test_recognizes_real_sketches_replayed_with_their_timing(sketch, data_dir):
     for category in REPLAYED:
         clear(page)
         strokes, times = real_sketch(data_dir, experiment.name, category)
-        before = bars_html(page)
         replay(page, strokes, times)
-        page.wait_for_function("before => document.querySelector('.mlexp-bars').innerHTML !== before",
-                               arg=before)
-        shown = bars(page)
+        shown = settled_bars(page)
         assert len(shown) == 5 and category in shown, f"drew a {category}, top 5: {shown}"
         if screenshot_folder() and category == PICTURED[experiment.name]:
             screenshot_widget(page, screenshot_folder() / f"{experiment.name}.png")
