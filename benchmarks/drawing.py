@@ -27,6 +27,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import numpy as np  # noqa: E402
 
 import mlexp  # noqa: E402
+from common import table, timings  # noqa: E402
 from voila_server import PAD_READY, draw, launch_chromium, voila_server, wait_for_pad  # noqa: E402
 
 NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "drawing-classification"]
@@ -62,18 +63,6 @@ def as_drawn(stroke, step: float = 4.0):
         n = max(1, int(np.hypot(b[0] - a[0], b[1] - a[1]) / step))
         points += [(a[0] + (b[0] - a[0]) * i / n, a[1] + (b[1] - a[1]) * i / n) for i in range(1, n + 1)]
     return points
-
-
-def timings(fn, n: int, warmup: int = 3) -> tuple[float, float]:
-    """Median and 90th percentile of `fn()`'s duration in ms."""
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), float(np.percentile(samples, 90))
 
 
 def inference(name: str) -> dict:
@@ -137,22 +126,6 @@ def in_browser(name: str, server, browser) -> dict:
     }
 
 
-def table(results: dict[str, dict]) -> str:
-    """A row per figure, a column per model, then the goal."""
-    rows = list(next(iter(results.values())))
-    width = max(map(len, rows)) + 2
-
-    def cell(value):
-        first, second = value
-        return f"{first:.3g}" if second is None else f"{first:.3g} / {second:.3g}"
-
-    lines = [f"{'':<{width}}" + "".join(f"{name:>20}" for name in results) + "   goal"]
-    for row in rows:
-        lines.append(f"{row:<{width}}" + "".join(f"{cell(r[row]):>20}" for r in results.values())
-                     + f"   {GOALS.get(row, '')}")
-    return "\n".join(lines)
-
-
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -168,7 +141,7 @@ def main() -> None:
         browser.close()
     print(f"{os.cpu_count()} CPUs, load average {load:.2f} before the run; each page load in a fresh "
           "browser context (cold cache)")
-    print(table(results))
+    print(table(results, GOALS))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ class Failure(Exception):
 def cmd_list(args) -> None:
     for e in experiments.EXPERIMENTS.values():
         state = "model present" if e.has_model() else f"no model (mlexp train {e.name})"
-        print(f"{e.name:<14} {e.title:<32} {state}")
+        print(f"{e.name:<18} {e.title:<28} {state}")
 
 
 def cmd_evaluate(args) -> None:
@@ -30,6 +30,11 @@ def cmd_evaluate(args) -> None:
     report = evaluate(args.name)
     if args.json:
         print(json.dumps(report))
+    elif "exact_match" in report:
+        print(f"{report['name']}: exact match {report['exact_match']:.2%} on {report['n']:,} held-out sums")
+    elif "val_loss" in report:
+        print(f"{report['name']}: held-out loss {report['val_loss']:.3f} nats per character "
+              f"on {report['n']:,} characters")
     else:
         print(f"{report['name']}: accuracy {report['accuracy']:.2%} on {report['n']:,} held-out "
               f"{report['dataset']} test images")
@@ -48,9 +53,36 @@ def _image_files(path: Path) -> list[Path]:
     return [path]
 
 
+def _predict_text(args, model) -> None:
+    """A sum's answer, or a text's continuation (streamed as it is generated)."""
+    if experiments.get(args.name).task == "summation":
+        answer = model.add(args.path)
+        result = {"input": args.path, "answer": answer.text, "digits": answer.digits}
+        print(json.dumps(result) if args.json else f"{answer.a}+{answer.b} = {answer.text}")
+        return
+    note = model.vocabulary.encode(args.path).note()
+    if note:
+        print(note, file=sys.stderr)
+    stream = model.stream(args.path, args.length, args.temperature, args.seed)
+    if args.json:
+        print(json.dumps({"prompt": args.path, "text": "".join(stream), "temperature": args.temperature,
+                          "seed": args.seed, "note": note}))
+        return
+    print(args.path, end="", flush=True)
+    for char in stream:
+        print(char, end="", flush=True)
+    print()
+
+
 def cmd_predict(args) -> int:
     from .preprocess import BadDrawing, open_image
     from .runtime import load
+
+    if experiments.get(args.name).task in ("summation", "text-generation"):
+        try:
+            return _predict_text(args, load(args.name))
+        except ValueError as error:  # odd input: one sentence
+            raise Failure(str(error)) from None
 
     files = _image_files(Path(args.path))
     classifier = load(args.name)
@@ -132,14 +164,18 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("name")
     e.add_argument("--json", action="store_true", help="one JSON object on stdout")
     e.set_defaults(func=cmd_evaluate)
-    pr = sub.add_parser("predict", help="classify an image file or a folder of images")
+    pr = sub.add_parser("predict", help="classify an image file or a folder of images; answer a sum "
+                        "(\"17+38\"); continue a text (\"ROMEO:\")")
     pr.add_argument("name")
-    pr.add_argument("path")
-    pr.add_argument("--json", action="store_true", help="one JSON line per file")
+    pr.add_argument("path", help="image file or folder; or the sum or text to start from")
+    pr.add_argument("--json", action="store_true", help="one JSON line per file or input")
+    pr.add_argument("--length", type=int, default=200, help="characters to generate (text)")
+    pr.add_argument("--temperature", type=float, default=0.8, help="text: 0 greedy, 1 as trained")
+    pr.add_argument("--seed", type=int, help="text: the same seed gives the same text")
     pr.set_defaults(func=cmd_predict)
     t = sub.add_parser("train", help="run the experiment's training notebook")
     t.add_argument("name")
-    t.add_argument("--quick", action="store_true", help="2 epochs on 5,000 digits, into a temporary folder")
+    t.add_argument("--quick", action="store_true", help="2 epochs on 5,000 examples, into a temporary folder")
     t.add_argument("--model-dir", type=Path, help="write the model here instead of models/")
     t.set_defaults(func=cmd_train)
     d = sub.add_parser("demo", help="start the Voila gallery")

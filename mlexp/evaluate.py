@@ -34,8 +34,23 @@ def accuracy_report(y_true: np.ndarray, y_pred: np.ndarray, labels) -> dict:
 
 
 def evaluate(name: str, classifier: Classifier | None = None, batch: int = 500) -> dict:
-    """Accuracy of experiment `name`'s model file on its dataset's held-out test split."""
+    """Held-out result of experiment `name`'s model file: accuracy (per class too) for drawings,
+    `exact_match` for sums, `val_loss` (nats per character) for text."""
     experiment = experiments.get(name)
+    if experiment.task == "summation":
+        from .summation import Adder, pair_split
+
+        adder = Adder(experiment.model_dir)
+        pairs = pair_split(**adder.card["split_args"])[1]
+        return {"name": name, "exact_match": adder.exact_match(pairs), "n": len(pairs)}
+    if experiment.task == "text-generation":
+        from .data.text import load_text
+        from .text import TextGenerator, held_out_split
+
+        generator = TextGenerator(experiment.model_dir)
+        held_out = held_out_split(load_text(generator.card["corpus"]), 0.1)[1]
+        return {"name": name, "val_loss": generator.loss(held_out), "n": len(held_out),
+                "unit": "nats per character"}
     classifier = classifier or Classifier(experiment)
     x, y = test_split(experiment.dataset, classifier.card)
     pred = np.concatenate([classifier.probabilities(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])

@@ -20,10 +20,10 @@ class Experiment:
     name: str
     title: str
     summary: str
-    task: str  # "drawing-classification", ...
+    task: str  # "drawing-classification", "summation", "text-generation"
     dataset: str
     labels: tuple[str, ...]  # empty: the model card's labels
-    preprocess: str  # name of the drawing recipe in mlexp.preprocess.RECIPES
+    preprocess: str  # name of the drawing recipe in mlexp.preprocess.RECIPES ("" if not a drawing)
     picture: str = ""  # path relative to the repo root
 
     @property
@@ -32,7 +32,8 @@ class Experiment:
 
     @property
     def tflite_path(self) -> Path:
-        return self.model_dir / "model.tflite"
+        """The LiteRT file the demo runs (a text generator's is its single-step model)."""
+        return self.model_dir / ("step.tflite" if self.task == "text-generation" else "model.tflite")
 
     @property
     def card_path(self) -> Path:
@@ -73,6 +74,15 @@ EXPERIMENTS: dict[str, Experiment] = {
                  "recognizes it each time you lift the pen.", "mnist", DIGITS),
         _drawing("sketch", "mlp", "Sketches", SKETCHES.format("a fully connected network"), "quickdraw"),
         _drawing("sketch", "cnn", "Sketches", SKETCHES.format("a convolutional network"), "quickdraw"),
+        Experiment("numbers_summation", "Adding numbers", "Type a sum like 17+38: a sequence-to-sequence "
+                   "network answers as you type, each digit with its probabilities.", "summation", "sums", (),
+                   "", "docs/images/numbers_summation.png"),
+        Experiment("text_shakespeare", "Shakespeare generator", "Start a line (ROMEO:) and watch a recurrent "
+                   "network continue it, character by character.", "text-generation", "tinyshakespeare", (),
+                   "", "docs/images/text_shakespeare.png"),
+        Experiment("text_wikipedia", "Wikipedia generator", "Start a sentence and watch a recurrent network "
+                   "trained on Wikipedia articles continue it.", "text-generation", "wikipedia_en_sample", (),
+                   "", "docs/images/text_wikipedia.png"),
     ]
 }
 

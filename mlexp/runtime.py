@@ -112,6 +112,16 @@ class Classifier:
         return self._predict(self._image_to_input(image))
 
 
-def load(name: str) -> Classifier:
-    """The predictor of experiment `name`, ready to classify."""
-    return Classifier(experiments.get(name))
+def load(name: str):
+    """The predictor of experiment `name`: a Classifier for drawings, an Adder for sums, a
+    TextGenerator for text."""
+    experiment = experiments.get(name)
+    if experiment.task == "summation":
+        from .summation import Adder
+
+        return Adder(experiment.model_dir)
+    if experiment.task == "text-generation":
+        from .text import TextGenerator
+
+        return TextGenerator(experiment.model_dir)
+    return Classifier(experiment)

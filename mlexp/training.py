@@ -171,17 +171,56 @@ def show_examples(x, y, labels, count=20, columns=10):
     display(_png(fig))
 
 
-def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batch_size=128, seed=0) -> float:
-    """Train `model` on (x, y) pairs with Adam and a cosine-decaying learning rate, showing live
-    curves; returns the training time in seconds."""
-    (x, y), steps = train, int(np.ceil(len(train[0]) / batch_size))
+def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batch_size=128, seed=0,
+        from_logits=False) -> float:
+    """Train `model` with Adam and a cosine-decaying learning rate, showing live curves; returns
+    the training time in seconds. `train` and `validation` are (x, y) pairs or tf.data datasets
+    (already batched); `from_logits` when the model outputs logits rather than probabilities."""
+    if isinstance(train, tf.data.Dataset):
+        data, steps = train, int(train.cardinality())
+    else:
+        data, steps = dataset(*train, batch_size, augment, seed), int(np.ceil(len(train[0]) / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps, alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits), metrics=["accuracy"])
     started = time.time()
-    model.fit(dataset(x, y, batch_size, augment, seed), validation_data=validation, epochs=epochs, verbose=0,
-              callbacks=[LiveProgress(epochs)], shuffle=False)  # `dataset` shuffles anew each epoch
+    model.fit(data, validation_data=validation, epochs=epochs, verbose=0,
+              callbacks=[LiveProgress(epochs)], shuffle=False)  # the datasets shuffle anew each epoch
     return time.time() - started
+
+
+def char_windows(ids: np.ndarray, length: int, batch_size: int = 64, seed: int = 0, limit: int | None = None,
+                 shuffle: bool = True):
+    """(input, next characters) windows of `length` characters cut from the ids, batched;
+    at most `limit` windows."""
+    n = (len(ids) - 1) // length
+    x = ids[: n * length].reshape(n, length)
+    y = ids[1 : n * length + 1].reshape(n, length)
+    if limit:
+        x, y = x[:limit], y[:limit]
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def step_model(model: keras.Model) -> keras.Model:
+    """The single-step twin of a trained Embedding -> GRU -> (Dropout) -> Dense character model:
+    (character id (B,), state (B, units)) -> (logits (B, V), new state). Same weights; it
+    converts to LiteRT without any loop."""
+    embedding, gru, dense = (next(layer for layer in model.layers if isinstance(layer, kind))
+                             for kind in (keras.layers.Embedding, keras.layers.GRU, keras.layers.Dense))
+    char = keras.Input((), dtype="int32", name="char", batch_size=None)
+    state = keras.Input((gru.units,), name="state")
+    cell = keras.layers.GRUCell.from_config(gru.cell.get_config())
+    step_embedding = keras.layers.Embedding.from_config(embedding.get_config())
+    step_dense = keras.layers.Dense.from_config(dense.get_config())
+    output, new_state = cell(step_embedding(char), state)
+    step = keras.Model([char, state], [step_dense(output), new_state[0] if isinstance(new_state, (list, tuple)) else new_state],
+                       name=f"{model.name}_step")
+    for source, twin in ((embedding, step_embedding), (gru.cell, cell), (dense, step_dense)):
+        twin.set_weights(source.get_weights())
+    return step
 
 
 def held_out(model, test, labels) -> float:
@@ -208,21 +247,23 @@ def export_checked(model, name: str, out_dir, card: dict) -> dict:
     return report
 
 
-def export(model: keras.Model, name: str, out_dir: str | Path | None, card: dict) -> Path:
-    """Write model.keras (weights, no optimizer), model.tflite and card.json to out_dir/name."""
+def export(model: keras.Model, name: str, out_dir: str | Path | None, card: dict,
+           runtime_model: keras.Model | None = None, runtime_file: str = "model.tflite") -> Path:
+    """Write model.keras (weights, no optimizer), `runtime_file` (LiteRT, of `runtime_model`,
+    by default the model itself) and card.json to out_dir/name."""
     out = Path(out_dir or experiments.models_dir()) / name
     out.mkdir(parents=True, exist_ok=True)
     plain = model.__class__.from_config(model.get_config())  # same layers, no optimizer state
     plain.set_weights(model.get_weights())
     plain.save(out / "model.keras")
-    converter = tf.lite.TFLiteConverter.from_keras_model(plain)
+    converter = tf.lite.TFLiteConverter.from_keras_model(runtime_model or plain)
     with contextlib.redirect_stdout(io.StringIO()):  # the converter lists every tensor
-        (out / "model.tflite").write_bytes(converter.convert())
+        (out / runtime_file).write_bytes(converter.convert())
     card = {
         "name": name,
         **card,
         "parameters": int(model.count_params()),
-        "files": {f: (out / f).stat().st_size for f in ("model.keras", "model.tflite")},
+        "files": {f: (out / f).stat().st_size for f in ("model.keras", runtime_file)},
         "versions": {
             "python": platform.python_version(),
             "tensorflow": tf.__version__,

@@ -318,3 +318,62 @@ def test_demo_works_inside_jupyterlab(page, server):
     finally:
         page.goto("about:blank")  # leave JupyterLab before its file goes
         copy.unlink()
+
+
+def open_page(page, server, name, ready: str):
+    """The demo of experiment `name`, once the element `ready` is there."""
+    assert mlexp.get(name).has_model(), f"run `mlexp train {name}`"
+    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
+    page.locator(ready).wait_for(timeout=60_000)
+
+
+def test_typing_a_sum_shows_the_right_answer_as_you_type(page, server):
+    open_page(page, server, "numbers_summation", ".mlexp-sum-input input")
+    box = page.locator(".mlexp-sum-input input")
+    box.click()
+    page.keyboard.type("17+3", delay=60)
+    page.locator(".mlexp-answer").get_by_text("17+3 = 20").wait_for()
+    page.keyboard.type("8", delay=60)
+    page.locator(".mlexp-answer").get_by_text("17+38 = 55").wait_for()
+    assert "(right)" in page.locator(".mlexp-answer").inner_text()
+    assert page.locator(".mlexp-digits [data-position]").count() == 4
+    if screenshot_folder():
+        page.locator(".mlexp-sum").screenshot(path=str(screenshot_folder() / "numbers_summation.png"))
+    box.fill("12345+1")
+    page.locator(".mlexp-message").get_by_text("The numbers are too big").wait_for()
+    assert page.locator(".mlexp-answer").inner_text().strip() == "?"
+
+
+def output_text(page) -> str:
+    return page.locator(".mlexp-output").inner_text()
+
+
+@pytest.mark.parametrize("name", ["text_shakespeare", "text_wikipedia"])
+def test_text_streams_while_generated_and_stop_stops_it(page, server, name):
+    open_page(page, server, name, "button.mlexp-generate")
+    readout = page.locator(".mlexp-length .widget-readout")  # type the length into the slider's readout
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("5000")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('.mlexp-length .widget-readout').innerText.trim() === '5000'")
+    prompt = page.locator(".mlexp-prompt textarea").input_value()
+    page.locator("button.mlexp-generate").click()
+    page.wait_for_function("n => document.querySelector('.mlexp-output').innerText.length > n", arg=len(prompt) + 30)
+    first = len(output_text(page))
+    page.wait_for_function("n => document.querySelector('.mlexp-output').innerText.length > n", arg=first)
+    page.locator("button.mlexp-stop").click()
+    page.locator(".mlexp-status").get_by_text("Stopped after").wait_for()
+    stopped = len(output_text(page))
+    page.wait_for_timeout(500)
+    assert len(output_text(page)) == stopped < len(prompt) + 5000
+    assert output_text(page).startswith(prompt)
+    assert page.locator("button.mlexp-stop").is_disabled() and page.locator("button.mlexp-generate").is_enabled()
+    if screenshot_folder():
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("300")
+        page.keyboard.press("Enter")
+        page.locator("button.mlexp-generate").click()
+        page.locator(".mlexp-status").get_by_text("Generated 300 characters").wait_for()
+        page.locator(".mlexp-text").screenshot(path=str(screenshot_folder() / f"{name}.png"))

@@ -148,3 +148,32 @@ def test_predict_and_evaluate_sketches(name, data_dir, tmp_path):
     assert all(set(line["probabilities"]) == set(labels) for line in lines)
     report = json.loads(mlexp("evaluate", name, "--json").stdout)
     assert report["dataset"] == "quickdraw" and sorted(report["per_class"]) == sorted(labels)
+
+
+def test_sums_are_answered_and_odd_input_gets_one_sentence():
+    out = json.loads(mlexp("predict", "numbers_summation", "17+38", "--json").stdout)
+    assert out["answer"] == "55" and len(out["digits"]) == 4
+    assert all(abs(sum(p.values()) - 1) < 1e-4 for p in out["digits"])
+    assert mlexp("predict", "numbers_summation", "512+709").stdout.strip() == "512+709 = 1221"
+    for odd in ("abc", "1+", "12345+1", "17 + 38", " "):
+        result = mlexp("predict", "numbers_summation", odd, check=False)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "like 17+38" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["text_shakespeare", "text_wikipedia"])
+def test_text_is_continued_reproducibly_and_odd_characters_are_reported(name):
+    args = ("predict", name, "ROMEO:", "--json", "--length", "120", "--seed", "3")
+    one, two = (json.loads(mlexp(*args).stdout) for _ in range(2))
+    assert one["text"] == two["text"] and len(one["text"]) == 120 and one["note"] == ""
+    odd = json.loads(mlexp("predict", name, "“Romeo” 🙂", "--json", "--length", "10").stdout)
+    assert "left out '🙂'" in odd["note"] and len(odd["text"]) == 10
+    result = mlexp("predict", name, "🙂🙂", check=False)
+    assert result.returncode == 1 and "Type a few characters" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_sequence_models_json(data_dir):
+    report = json.loads(mlexp("evaluate", "numbers_summation", "--json").stdout)
+    assert report["n"] == 100_000 and 0 <= report["exact_match"] <= 1
+    report = json.loads(mlexp("evaluate", "text_shakespeare", "--json").stdout)
+    assert report["unit"] == "nats per character" and 0 < report["val_loss"] < 4.2

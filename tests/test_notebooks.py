@@ -41,8 +41,12 @@ QUICK_RESULTS = {"mnist": ({"validation": 5000, "test": 10000}, 0.8),
                  "quickdraw": ({"validation": 3592, "test": 3592}, 0.6)}
 
 
+DRAWINGS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "drawing-classification"]
+SEQUENCES = [name for name in mlexp.EXPERIMENTS if name not in DRAWINGS]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(mlexp.EXPERIMENTS))
+@pytest.mark.parametrize("name", DRAWINGS)
 def test_training_notebook_quick_mode_exports_a_working_model(name, data_dir, tmp_path):
     nb = notebooks.run(f"notebooks/{name}/train.ipynb", {**QUICK, "MODEL_DIR": str(tmp_path)},
                        progress=lambda _: None)
@@ -56,6 +60,25 @@ def test_training_notebook_quick_mode_exports_a_working_model(name, data_dir, tm
     assert card["test_accuracy"] > accuracy
     model = Classifier(mlexp.get(name), tmp_path / name / "model.tflite")
     assert model.probabilities([[[0.0] * 28] * 28]).shape == (1, len(card["labels"]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SEQUENCES)
+def test_sequence_notebook_quick_mode_exports_a_working_model(name, data_dir, tmp_path, monkeypatch):
+    nb = notebooks.run(f"notebooks/{name}/train.ipynb", {**QUICK, "MODEL_DIR": str(tmp_path)},
+                       progress=lambda _: None)
+    assert outputs(nb, "image/png")  # the live curves
+    card = json.loads((tmp_path / name / "card.json").read_text())
+    for key in ("parameters", "files", "versions", "date", "training_seconds", "epochs"):
+        assert key in card
+    monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))
+    model = mlexp.load(name)
+    if name == "numbers_summation":
+        assert card["split"]["train"] == QUICK["TRAIN_SAMPLES"] and 0 <= card["exact_match"] <= 1
+        assert model.add("17+38").text.isdigit()
+    else:
+        assert 0 < card["val_loss"] < 4.5  # below ln(alphabet size): it learned something
+        assert len("".join(model.stream("The ", 20, 0.5, seed=0))) == 20
 
 
 def test_sketch_notebooks_differ_only_in_their_model():
@@ -84,7 +107,7 @@ def test_gallery_notebook_runs():
     assert len(outputs(nb, "application/vnd.jupyter.widget-view+json")) == 1
 
 
-@pytest.mark.parametrize("name", ["digits_cnn", "sketch_cnn"])
+@pytest.mark.parametrize("name", ["digits_cnn", "sketch_cnn", "numbers_summation", "text_shakespeare"])
 def test_demo_notebook_without_a_model_says_how_to_train_it(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))  # inherited by the kernel
     nb = notebooks.run(f"notebooks/{name}/demo.ipynb", progress=lambda _: None)

@@ -12,9 +12,14 @@ from .drawing_pad import DrawingPad
 from .probability_bars import ProbabilityBars
 
 
+def notice(text) -> str:
+    """The HTML of a one-sentence notice ('' for no text)."""
+    return f'<p style="font-size:15px;color:#a33">{html.escape(str(text))}</p>' if str(text) else ""
+
+
 def message(text: str) -> w.HTML:
     """A one-sentence notice (used instead of a traceback)."""
-    box = w.HTML(f'<p style="font-size:15px;color:#a33">{html.escape(str(text))}</p>')
+    box = w.HTML(notice(text))
     box.add_class("mlexp-message")
     return box
 
@@ -60,7 +65,7 @@ class DrawingClassifier(w.HBox):
         bars. The bars go last: they are what tests and benchmarks wait for."""
         self.seen.value = _png(np.zeros((28, 28)) if seen is None else seen)
         self.answer.value = f'<div style="font-size:64px;line-height:72px;font-weight:bold">{html.escape(big)}</div>'
-        self.status.value = f'<p style="font-size:15px;color:#a33">{html.escape(note)}</p>' if note else ""
+        self.status.value = notice(note)
         self.bars.show(probabilities or {})
 
     def on_result(self, callback: Callable) -> None:

@@ -1,0 +1,36 @@
+"""What the benchmarks share: timing a call, and printing a table of figures per model."""
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+
+def timings(fn, n: int, warmup: int = 3) -> tuple[float, float]:
+    """Median and 90th percentile of `fn()`'s duration in ms."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), float(np.percentile(samples, 90))
+
+
+def table(results: dict[str, dict], goals: dict[str, str]) -> str:
+    """A row per figure, a column per model, then the goal."""
+    rows = list(next(iter(results.values())))
+    width = max(map(len, rows)) + 2
+
+    def cell(value):
+        first, second = value
+        return f"{first:.3g}" if second is None else f"{first:.3g} / {second:.3g}"
+
+    column = max(20, *(len(name) + 2 for name in results))
+    lines = [f"{'':<{width}}" + "".join(f"{name:>{column}}" for name in results) + "   goal"]
+    for row in rows:
+        lines.append(f"{row:<{width}}" + "".join(f"{cell(r[row]):>{column}}" for r in results.values())
+                     + f"   {goals.get(row, '')}")
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""Character-level text machinery shared by the text experiments: the alphabet (vocabulary),
+encoding with visible handling of unknown characters, held-out splits, sampling with a
+temperature, and streaming generation with an exported single-step LiteRT model."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+# Look-alikes people type (or paste) that an English alphabet may lack.
+LOOKALIKES = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\t": " ", "\r": ""}
+
+
+@dataclass
+class Encoded:
+    """A text as ids, and what had to change to encode it: {original char: replacement}
+    ('' when the character was dropped)."""
+
+    ids: np.ndarray
+    changed: dict[str, str]
+
+    def note(self) -> str:
+        """One sentence about the changed characters, or '' when none changed."""
+        if not self.changed:
+            return ""
+        mapped = [f"{a!r} as {b!r}" for a, b in self.changed.items() if b]
+        dropped = [repr(a) for a, b in self.changed.items() if not b]
+        parts = ([f"read {', '.join(mapped)}"] if mapped else []) + (
+            [f"left out {', '.join(dropped)} (not in the model's alphabet)"] if dropped else [])
+        return "The model " + " and ".join(parts) + "."
+
+
+class Vocabulary:
+    """The characters a model knows, in the order of its inputs and outputs."""
+
+    def __init__(self, chars):
+        self.chars = list(chars)
+        if len(set(self.chars)) != len(self.chars):
+            raise ValueError("A vocabulary cannot hold a character twice.")
+        self.index = {c: i for i, c in enumerate(self.chars)}
+
+    @classmethod
+    def from_text(cls, text: str, min_count: int = 1) -> "Vocabulary":
+        """Every character seen at least `min_count` times, sorted."""
+        counts = Counter(text)
+        return cls(sorted(c for c, n in counts.items() if n >= min_count))
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def _replacement(self, char: str) -> str:
+        """A known stand-in for an unknown character: a look-alike or the letter without its
+        accent; '' if there is none."""
+        for candidate in (LOOKALIKES.get(char, ""),
+                          unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()):
+            if candidate and all(c in self.index for c in candidate):
+                return candidate
+        return ""
+
+    def encode(self, text: str) -> Encoded:
+        """Ids of the text's characters; unknown ones mapped to look-alikes or dropped."""
+        ids, changed = [], {}
+        for char in text:
+            if char in self.index:
+                ids.append(self.index[char])
+                continue
+            replacement = changed.setdefault(char, self._replacement(char))
+            ids.extend(self.index[c] for c in replacement)
+        return Encoded(np.asarray(ids, np.int32), changed)
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[int(i)] for i in ids)
+
+
+def held_out_split(text: str, fraction: float = 0.1) -> tuple[str, str]:
+    """(training text, held-out text): the last `fraction` of the text is held out."""
+    cut = int(len(text) * (1 - fraction))
+    return text[:cut], text[cut:]
+
+
+def sample(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    """An index drawn from softmax(logits / temperature); temperature <= 0.01 is greedy."""
+    if temperature <= 0.01:
+        return int(np.argmax(logits))
+    z = np.asarray(logits, np.float64) / temperature
+    p = np.exp(z - z.max())
+    return int(rng.choice(len(p), p=p / p.sum()))
+
+
+class TextGenerator:
+    """Generates text with an exported single-step model (`step.tflite`): inputs are the
+    current character id (1,) and the recurrent state (1, units); outputs the next-character
+    logits (1, V) and the new state. The vocabulary comes from the model's card."""
+
+    def __init__(self, model_dir: Path, num_threads: int = 1):
+        from ai_edge_litert.interpreter import Interpreter
+
+        from .runtime import ModelMissing, _native_stderr_silenced
+
+        model_dir = Path(model_dir)
+        path = model_dir / "step.tflite"
+        if not path.is_file():
+            raise ModelMissing(f"The model file {path} is missing: train it with `mlexp train {model_dir.name}`.")
+        self.card = json.loads((model_dir / "card.json").read_text())
+        self.vocabulary = Vocabulary(self.card["vocabulary"])
+        self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        with _native_stderr_silenced():
+            self._interpreter.allocate_tensors()
+        inputs = {d["name"]: d for d in self._interpreter.get_input_details()}
+        outputs = self._interpreter.get_output_details()
+        self._char = next(d for name, d in inputs.items() if len(d["shape"]) == 1)
+        self._state_in = next(d for name, d in inputs.items() if len(d["shape"]) == 2)
+        self._logits = next(d for d in outputs if d["shape"][-1] == len(self.vocabulary))
+        self._state_out = next(d for d in outputs if d is not self._logits)
+        self._batch = 1
+
+    def describe(self) -> str:
+        """One line about the model from its card."""
+        card = self.card
+        loss = f"; held-out loss {card['val_loss']:.3f} nats per character" if "val_loss" in card else ""
+        return (f"{card.get('parameters', 0):,} parameters, an alphabet of {len(self.vocabulary)} characters, "
+                f"trained on {card.get('corpus', '?')}{loss}.")
+
+    def check(self, prompt: str) -> str:
+        """A sentence about the prompt's characters the model had to map or leave out ('' if none)."""
+        return self.vocabulary.encode(prompt).note()
+
+    def _resize(self, batch: int) -> None:
+        from .runtime import _native_stderr_silenced
+
+        if batch != self._batch:
+            self._interpreter.resize_tensor_input(self._char["index"], [batch])
+            self._interpreter.resize_tensor_input(self._state_in["index"], [batch, self._state_in["shape"][1]])
+            with _native_stderr_silenced():
+                self._interpreter.allocate_tensors()
+            self._batch = batch
+
+    def step(self, ids: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One step for a batch: (logits (B, V), new state (B, units))."""
+        self._resize(len(ids))
+        run = self._interpreter
+        run.set_tensor(self._char["index"], np.asarray(ids, self._char["dtype"]))
+        run.set_tensor(self._state_in["index"], np.asarray(state, np.float32))
+        run.invoke()
+        return run.get_tensor(self._logits["index"]).copy(), run.get_tensor(self._state_out["index"]).copy()
+
+    def zero_state(self, batch: int = 1) -> np.ndarray:
+        return np.zeros((batch, self._state_in["shape"][1]), np.float32)
+
+    def stream(self, prompt: str, length: int, temperature: float = 0.8, seed: int | None = None) -> Iterator[str]:
+        """Yield `length` generated characters one by one after reading the prompt (which must
+        hold at least one known character). The same seed gives the same text."""
+        ids = self.vocabulary.encode(prompt).ids
+        if not len(ids):
+            raise ValueError("Type a few characters to start from.")
+        rng = np.random.default_rng(seed)
+        state = self.zero_state()
+        for i in ids:
+            logits, state = self.step(np.array([i]), state)
+        for _ in range(length):
+            nxt = sample(logits[0], temperature, rng)
+            yield self.vocabulary.chars[nxt]
+            logits, state = self.step(np.array([nxt]), state)
+
+    def loss(self, text: str, streams: int = 128) -> float:
+        """Mean negative log-likelihood, in nats per character, of predicting each next character
+        of `text`, read as `streams` contiguous pieces in parallel (state carried along)."""
+        ids = self.vocabulary.encode(text).ids
+        n = (len(ids) - 1) // streams
+        if n < 1:
+            raise ValueError("The text is too short to measure.")
+        x = ids[: n * streams].reshape(streams, n)
+        y = ids[1 : n * streams + 1].reshape(streams, n)
+        state, total = self.zero_state(streams), 0.0
+        for t in range(n):
+            logits, state = self.step(x[:, t], state)
+            z = logits - logits.max(axis=1, keepdims=True)
+            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            total -= log_p[np.arange(streams), y[:, t]].sum()
+        return float(total / (n * streams))
