@@ -1,6 +1,7 @@
 """What the benchmarks share: timing a call, and printing a table of figures per model."""
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
@@ -34,3 +35,22 @@ def table(results: dict[str, dict], goals: dict[str, str]) -> str:
         lines.append(f"{row:<{width}}" + "".join(f"{cell(r[row]):>{column}}" for r in results.values())
                      + f"   {goals.get(row, '')}")
     return "\n".join(lines)
+
+
+def in_browser(names, measure) -> dict:
+    """{name: measure(name, server, browser)} with one Voila server (as `mlexp demo` starts it)
+    and one headless Chromium."""
+    from playwright.sync_api import sync_playwright
+    from voila_server import launch_chromium, voila_server
+
+    with voila_server(cull_idle=10) as server, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        results = {name: measure(name, server, browser) for name in names}
+        browser.close()
+    return results
+
+
+def report(results: dict[str, dict], goals: dict[str, str], load: float, note: str) -> None:
+    """Print the machine, the load before the run (`os.getloadavg()[0]`), a note and the table."""
+    print(f"{os.cpu_count()} CPUs, load average {load:.2f} before the run; {note}")
+    print(table(results, goals))

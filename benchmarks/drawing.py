@@ -18,7 +18,6 @@ os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 
 import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,8 +26,9 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import numpy as np  # noqa: E402
 
 import mlexp  # noqa: E402
-from common import table, timings  # noqa: E402
-from voila_server import PAD_READY, draw, launch_chromium, voila_server, wait_for_pad  # noqa: E402
+import common  # noqa: E402
+from common import timings  # noqa: E402
+from voila_server import PAD_READY, draw, wait_for_pad  # noqa: E402
 
 NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "drawing-classification"]
 SEVEN = [[(60, 50), (220, 45), (120, 240)]]  # a "7" (or a sketch's first line) on the 280x280 pad
@@ -127,21 +127,14 @@ def in_browser(name: str, server, browser) -> dict:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     load = os.getloadavg()[0]  # other work on the machine slows everything below
     missing = [n for n in NAMES if not mlexp.get(n).has_model()]
     if missing:
         sys.exit(f"No model for {', '.join(missing)}: train it with `mlexp train NAME`.")
     results = {name: inference(name) for name in NAMES}
-    with voila_server(cull_idle=10) as server, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        for name in NAMES:
-            results[name].update(in_browser(name, server, browser))
-        browser.close()
-    print(f"{os.cpu_count()} CPUs, load average {load:.2f} before the run; each page load in a fresh "
-          "browser context (cold cache)")
-    print(table(results, GOALS))
+    for name, figures in common.in_browser(NAMES, in_browser).items():
+        results[name].update(figures)
+    common.report(results, GOALS, load, "each page load in a fresh browser context (cold cache)")
 
 
 if __name__ == "__main__":

@@ -26,8 +26,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import numpy as np  # noqa: E402
 
 import mlexp  # noqa: E402
-from common import table  # noqa: E402
-from voila_server import launch_chromium, voila_server  # noqa: E402
+import common  # noqa: E402
 
 NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "text-generation"]
 PROMPT = "ROMEO: What light through yonder window breaks?"
@@ -37,7 +36,8 @@ RATE = f"kernel: characters per second (median of {RUNS} x {LENGTH})"
 FIRST = f"kernel: first character, ms (median / worst of {RUNS})"
 PAGE_FIRST = f"page: Generate click -> first character, ms (median / worst of {RUNS})"
 PAGE_RATE = f"page: characters per second streamed (median of {RUNS} x {LENGTH})"
-GOALS = {PAGE_RATE: ">= 200", PAGE_FIRST: "<= 200 ms"}
+RSS = "demo kernel RSS after generating, MiB"
+GOALS = {PAGE_RATE: ">= 200", PAGE_FIRST: "<= 200 ms", RSS: "<= 150 MiB"}
 
 
 class KerasSteps:
@@ -94,6 +94,7 @@ RECORD = """n => {
 def in_page(name: str, server, browser) -> dict:
     """(b): Generate clicked RUNS times in one page; first-character latency and stream rate."""
     page = browser.new_context().new_page()
+    before = set(server.kernel_rss_mib())
     page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
     page.locator("button.mlexp-generate").wait_for(timeout=60_000)
     page.locator(".mlexp-prompt textarea").fill(PROMPT)
@@ -111,13 +112,13 @@ def in_page(name: str, server, browser) -> dict:
         g = page.evaluate("window.gen")
         firsts.append(g["first"] - g["clicked"])
         rates.append(LENGTH / ((g["done"] - g["clicked"]) / 1000))
+    rss = [mib for pid, mib in server.kernel_rss_mib().items() if pid not in before]
     page.context.close()
-    return {PAGE_FIRST: (statistics.median(firsts), max(firsts)), PAGE_RATE: (statistics.median(rates), None)}
+    return {PAGE_FIRST: (statistics.median(firsts), max(firsts)), PAGE_RATE: (statistics.median(rates), None),
+            RSS: (rss[0] if len(rss) == 1 else float("nan"), None)}
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     load = os.getloadavg()[0]
     missing = [n for n in NAMES if not mlexp.get(n).has_model()]
     if missing:
@@ -128,15 +129,11 @@ def main() -> None:
         for runtime, steps in (("LiteRT", generator), ("Keras", KerasSteps(name, generator))):
             rate, first = kernel(generator, steps)
             results[f"{name} {runtime}"] = {RATE: rate, FIRST: first}
-    with voila_server(cull_idle=10) as server, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        for name in NAMES:
-            results[f"{name} LiteRT"].update(in_page(name, server, browser))
-            results[f"{name} Keras"].update({PAGE_FIRST: (float("nan"), None), PAGE_RATE: (float("nan"), None)})
-        browser.close()
-    print(f"{os.cpu_count()} CPUs, load average {load:.2f} before the run; the dashboards run LiteRT "
-          "(no TensorFlow in their kernels), so the page figures are LiteRT's")
-    print(table(results, GOALS))
+    for name, figures in common.in_browser(NAMES, in_page).items():
+        results[f"{name} LiteRT"].update(figures)
+        results[f"{name} Keras"].update({row: (float("nan"), None) for row in figures})
+    common.report(results, GOALS, load, "the dashboards run LiteRT (no TensorFlow in their kernels), "
+                  "so the page figures are LiteRT's")
 
 
 if __name__ == "__main__":

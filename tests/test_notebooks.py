@@ -94,6 +94,14 @@ def test_sketch_notebooks_differ_only_in_their_model():
     assert len(changed) == 1 and changed[0].startswith("EPOCHS = ")
 
 
+def test_text_notebooks_differ_only_in_their_introduction_and_parameters():
+    shakespeare, wikipedia = (json.loads((REPO / f"notebooks/text_{kind}/train.ipynb").read_text())["cells"]
+                              for kind in ("shakespeare", "wikipedia"))
+    differ = [i for i, (a, b) in enumerate(zip(shakespeare, wikipedia)) if a["source"] != b["source"]]
+    assert len(shakespeare) == len(wikipedia) and differ == [0, 1]
+    assert shakespeare[1]["metadata"]["tags"] == ["parameters"]
+
+
 @pytest.mark.parametrize("name", list(mlexp.EXPERIMENTS))
 def test_demo_notebook_runs_and_shows_the_demo(name):
     nb = notebooks.run(f"notebooks/{name}/demo.ipynb", progress=lambda _: None)
