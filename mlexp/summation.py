@@ -101,7 +101,7 @@ class Adder:
         card = self.card
         if "exact_match" not in card:
             return "Model: model.tflite"
-        return (f"{card.get('parameters', 0):,} parameters; {card['exact_match']:.2%} exactly right on "
+        return (f"{card.get('parameters', 0):,} parameters; {card['exact_match']:.3%} exactly right on "
                 f"{card['split']['held_out']:,} held-out sums it never saw in training.")
 
     def probabilities(self, ids: np.ndarray) -> np.ndarray:

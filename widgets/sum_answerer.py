@@ -53,12 +53,13 @@ class SumAnswerer(w.VBox):
         """One column per answer digit: its three likeliest values with their probabilities."""
         if not digits:
             return ""
+        places = ["ten thousands", "thousands", "hundreds", "tens", "units"][-len(digits):]
         columns = []
         for position, p in enumerate(digits):
             best = sorted(p.items(), key=lambda kv: -kv[1])[:3]
             rows = "".join(f'<tr class="{"top" if i == 0 else ""}"><td><b>{html.escape(d)}</b></td>'
                            f'<td class="pct">{100 * q:.1f}%</td></tr>' for i, (d, q) in enumerate(best))
             columns.append(f'<td style="vertical-align:top;padding-right:18px" data-position="{position}">'
-                           f"<table>{rows}</table></td>")
+                           f'<small style="color:#666">{places[position]}</small><table>{rows}</table></td>')
         return ('<div style="font-family:sans-serif;font-size:14px">Each answer digit, its likeliest values:'
                 f'<table><tr>{"".join(columns)}</tr></table></div>')
