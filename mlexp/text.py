@@ -12,8 +12,9 @@ from typing import Iterator
 
 import numpy as np
 
-# Look-alikes people type (or paste) that an English alphabet may lack.
-LOOKALIKES = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\t": " ", "\r": ""}
+# Look-alikes people type (or paste) that an alphabet may lack, best first.
+LOOKALIKES = {"‘": ("'",), "’": ("'",), "“": ('"', "'"), "”": ('"', "'"), "«": ('"', "'"), "»": ('"', "'"),
+              "–": ("-",), "—": ("-",), "…": ("...",), "\t": (" ",), "\r": ()}
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Vocabulary:
     def _replacement(self, char: str) -> str:
         """A known stand-in for an unknown character: a look-alike or the letter without its
         accent; '' if there is none."""
-        for candidate in (LOOKALIKES.get(char, ""),
+        for candidate in (*LOOKALIKES.get(char, ()),
                           unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()):
             if candidate and all(c in self.index for c in candidate):
                 return candidate
