@@ -191,16 +191,24 @@ def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batc
 
 def char_windows(ids: np.ndarray, length: int, batch_size: int = 64, seed: int = 0, limit: int | None = None,
                  shuffle: bool = True):
-    """(input, next characters) windows of `length` characters cut from the ids, batched;
-    at most `limit` windows."""
-    n = (len(ids) - 1) // length
-    x = ids[: n * length].reshape(n, length)
-    y = ids[1 : n * length + 1].reshape(n, length)
-    if limit:
-        x, y = x[:limit], y[:limit]
-    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    """(input, next characters) windows of `length` characters cut from the ids, batched; at
+    most `limit` windows. With `shuffle`, every epoch cuts the windows at a new random offset
+    (the model never sees the same windows twice) and shuffles them."""
+    n = (len(ids) - 1) // length - (1 if shuffle else 0)  # room for the offset
+    n = min(n, limit or n)
+    ids = tf.constant(ids)
+
+    def windows(offset):
+        cut = ids[offset : offset + n * length + 1]
+        return tf.reshape(cut[:-1], (n, length)), tf.reshape(cut[1:], (n, length))
+
     if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        offsets = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+        ds = offsets.flat_map(lambda r: tf.data.Dataset.from_tensor_slices(windows(r % length)))
+        ds = ds.apply(tf.data.experimental.assert_cardinality(n))
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    else:
+        ds = tf.data.Dataset.from_tensor_slices(windows(0))
     return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
