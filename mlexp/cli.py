@@ -31,7 +31,7 @@ def cmd_evaluate(args) -> None:
     if args.json:
         print(json.dumps(report))
     elif "exact_match" in report:
-        print(f"{report['name']}: exact match {report['exact_match']:.2%} on {report['n']:,} held-out sums")
+        print(f"{report['name']}: exact match {report['exact_match']:.3%} on {report['n']:,} held-out sums")
     elif "val_loss" in report:
         print(f"{report['name']}: held-out loss {report['val_loss']:.3f} nats per character "
               f"on {report['n']:,} characters")
@@ -60,7 +60,7 @@ def _predict_text(args, model) -> None:
         result = {"input": args.path, "answer": answer.text, "digits": answer.digits}
         print(json.dumps(result) if args.json else f"{answer.a}+{answer.b} = {answer.text}")
         return
-    note = model.vocabulary.encode(args.path).note()
+    note = model.check(args.path)
     if note:
         print(note, file=sys.stderr)
     stream = model.stream(args.path, args.length, args.temperature, args.seed)
