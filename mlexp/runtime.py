@@ -31,6 +31,19 @@ class ModelMissing(FileNotFoundError):
     """The experiment's exported model file is not there; the message says how to make it."""
 
 
+def open_model(path: Path, name: str, num_threads: int = 1):
+    """A LiteRT interpreter for the model file at `path`, tensors allocated (quietly); if the
+    file is missing, a ModelMissing saying `mlexp train NAME` makes it."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    if not Path(path).is_file():
+        raise ModelMissing(f"The model file {path} is missing: train it with `mlexp train {name}`.")
+    interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+    with _native_stderr_silenced():
+        interpreter.allocate_tensors()
+    return interpreter
+
+
 @dataclass
 class Prediction:
     """What a classifier says about one input: best label and every class's probability."""
@@ -48,19 +61,10 @@ class Classifier:
     """A drawing classifier running an experiment's `model.tflite` with LiteRT."""
 
     def __init__(self, experiment: experiments.Experiment, path: Path | None = None):
-        from ai_edge_litert.interpreter import Interpreter
-
         self.experiment = experiment
         self.path = Path(path or experiment.tflite_path)
-        if not self.path.is_file():
-            raise ModelMissing(
-                f"The model file {self.path} is missing: train it with "
-                f"`mlexp train {experiment.name}`."
-            )
+        self._interpreter = open_model(self.path, experiment.name)
         self.labels = list(self.card.get("labels") or experiment.labels)  # the card knows what it was trained on
-        self._interpreter = Interpreter(model_path=str(self.path), num_threads=1)
-        with _native_stderr_silenced():
-            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         if self._output["shape"][-1] != len(self.labels):

@@ -78,20 +78,12 @@ class Adder:
     """Runs the summation model (`model.tflite`: ids (N, 7) -> probabilities (N, 4, 10))."""
 
     def __init__(self, model_dir: Path):
-        from ai_edge_litert.interpreter import Interpreter
+        from .runtime import _native_stderr_silenced, open_model
 
-        from .runtime import ModelMissing, _native_stderr_silenced
-
-        path = Path(model_dir) / "model.tflite"
-        if not path.is_file():
-            raise ModelMissing(f"The model file {path} is missing: train it with "
-                               f"`mlexp train {Path(model_dir).name}`.")
+        self._interpreter = open_model(Path(model_dir) / "model.tflite", Path(model_dir).name)
         card = Path(model_dir) / "card.json"
         self.card = json.loads(card.read_text()) if card.is_file() else {}
-        self._interpreter = Interpreter(model_path=str(path), num_threads=1)
         self._silenced = _native_stderr_silenced
-        with self._silenced():
-            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         self._batch = 1

@@ -99,19 +99,12 @@ class TextGenerator:
     logits (1, V) and the new state. The vocabulary comes from the model's card."""
 
     def __init__(self, model_dir: Path, num_threads: int = 1):
-        from ai_edge_litert.interpreter import Interpreter
-
-        from .runtime import ModelMissing, _native_stderr_silenced
+        from .runtime import open_model
 
         model_dir = Path(model_dir)
-        path = model_dir / "step.tflite"
-        if not path.is_file():
-            raise ModelMissing(f"The model file {path} is missing: train it with `mlexp train {model_dir.name}`.")
+        self._interpreter = open_model(model_dir / "step.tflite", model_dir.name, num_threads)
         self.card = json.loads((model_dir / "card.json").read_text())
         self.vocabulary = Vocabulary(self.card["vocabulary"])
-        self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-        with _native_stderr_silenced():
-            self._interpreter.allocate_tensors()
         inputs = {d["name"]: d for d in self._interpreter.get_input_details()}
         outputs = self._interpreter.get_output_details()
         self._char = next(d for name, d in inputs.items() if len(d["shape"]) == 1)
