@@ -26,6 +26,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import numpy as np  # noqa: E402
 
 import mlexp  # noqa: E402
+from mlexp.text import TextGenerator  # noqa: E402
+
 import common  # noqa: E402
 
 NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "text-generation"]
@@ -40,10 +42,11 @@ RSS = "demo kernel RSS after generating, MiB"
 GOALS = {PAGE_RATE: ">= 200", PAGE_FIRST: "<= 200 ms", RSS: "<= 150 MiB"}
 
 
-class KerasSteps:
-    """The Keras model's single-step twin, called eagerly: the same interface as LiteRT's."""
+class KerasSteps(TextGenerator):
+    """The demo's own generation loop with the Keras model's single-step twin, called eagerly,
+    in place of the LiteRT file (which this class does not open)."""
 
-    def __init__(self, name: str, generator):
+    def __init__(self, name: str, generator):  # not TextGenerator's: no LiteRT
         import keras
 
         from mlexp import training
@@ -57,15 +60,12 @@ class KerasSteps:
         return logits.numpy(), state.numpy()
 
 
-def kernel(generator, steps) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(characters per second, first-character ms) of generating with `steps.step`."""
-    from mlexp.text import TextGenerator
-
-    stream = TextGenerator.stream.__get__(steps)  # the demo's own loop, with these steps
+def kernel(steps: TextGenerator) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(characters per second, first-character ms) of generating with `steps`."""
     rates, firsts = [], []
     for seed in range(RUNS):
         started = time.perf_counter()
-        chars = stream(PROMPT, LENGTH, 0.7, seed)
+        chars = steps.stream(PROMPT, LENGTH, 0.7, seed)
         next(chars)
         firsts.append((time.perf_counter() - started) * 1000)
         count = 1 + sum(1 for _ in chars)
@@ -127,7 +127,7 @@ def main() -> None:
     for name in NAMES:
         generator = mlexp.load(name)
         for runtime, steps in (("LiteRT", generator), ("Keras", KerasSteps(name, generator))):
-            rate, first = kernel(generator, steps)
+            rate, first = kernel(steps)
             results[f"{name} {runtime}"] = {RATE: rate, FIRST: first}
     for name, figures in common.in_browser(NAMES, in_page).items():
         results[f"{name} LiteRT"].update(figures)

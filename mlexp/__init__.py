@@ -2,9 +2,10 @@
 
 Importing mlexp (and `mlexp.load`) never imports TensorFlow; only `mlexp.training` does.
 """
-from .experiments import EXPERIMENTS, Experiment, get
+from .drawing import Classifier, Prediction
+from .experiments import EXPERIMENTS, Experiment, evaluate, get, load
+from .litert import ModelMissing
 from .preprocess import BadDrawing
-from .runtime import Classifier, ModelMissing, Prediction, load
 
-__all__ = ["EXPERIMENTS", "Experiment", "get", "load", "Classifier", "Prediction", "BadDrawing",
+__all__ = ["EXPERIMENTS", "Experiment", "get", "load", "evaluate", "Classifier", "Prediction", "BadDrawing",
            "ModelMissing"]

@@ -8,7 +8,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import experiments
+from nbclient.exceptions import CellExecutionError
+
+from . import experiments, notebooks
+from .data import DataUnavailable
+from .litert import ModelMissing
+from .preprocess import BadDrawing, open_image
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 QUICK = {"EPOCHS": 2, "TRAIN_SAMPLES": 5000}
@@ -25,21 +30,8 @@ def cmd_list(args) -> None:
 
 
 def cmd_evaluate(args) -> None:
-    from .evaluate import evaluate
-
-    report = evaluate(args.name)
-    if args.json:
-        print(json.dumps(report))
-    elif "exact_match" in report:
-        print(f"{report['name']}: exact match {report['exact_match']:.3%} on {report['n']:,} held-out sums")
-    elif "val_loss" in report:
-        print(f"{report['name']}: held-out loss {report['val_loss']:.3f} nats per character "
-              f"on {report['n']:,} characters")
-    else:
-        print(f"{report['name']}: accuracy {report['accuracy']:.2%} on {report['n']:,} held-out "
-              f"{report['dataset']} test images")
-        for label, acc in report["per_class"].items():
-            print(f"  {label:>6}: {acc:.2%}")
+    report = experiments.evaluate(args.name)
+    print(json.dumps(report) if args.json else f"{args.name}: {experiments.get(args.name).predictor.summary(report)}")
 
 
 def _image_files(path: Path) -> list[Path]:
@@ -53,68 +45,59 @@ def _image_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _predict_text(args, model) -> None:
-    """A sum's answer, or a text's continuation (streamed as it is generated)."""
-    if experiments.get(args.name).task == "summation":
-        answer = model.add(args.path)
-        result = {"input": args.path, "answer": answer.text, "digits": answer.digits}
-        print(json.dumps(result) if args.json else f"{answer.a}+{answer.b} = {answer.text}")
+def _show(result, json_output: bool, **fields) -> None:
+    """A prediction as one JSON line (with `fields` first), or printed as it comes."""
+    if json_output:
+        print(json.dumps({**fields, **result.as_json()}))
         return
-    note = model.check(args.path)
-    if note:
-        print(note, file=sys.stderr)
-    stream = model.stream(args.path, args.length, args.temperature, args.seed)
-    if args.json:
-        print(json.dumps({"prompt": args.path, "text": "".join(stream), "temperature": args.temperature,
-                          "seed": args.seed, "note": note}))
-        return
-    print(args.path, end="", flush=True)
-    for char in stream:
-        print(char, end="", flush=True)
+    print("".join(f"{value}: " for value in fields.values()), end="")
+    for piece in result.lines():
+        print(piece, end="", flush=True)
     print()
 
 
-def cmd_predict(args) -> int:
-    from .preprocess import BadDrawing, open_image
-    from .runtime import load
+def _predict_text(model, args) -> int:
+    """A model that reads text (a sum, the start of a text): its answer, streamed as it comes."""
+    try:
+        result = model.predict(args.path, length=args.length, temperature=args.temperature, seed=args.seed)
+    except ValueError as error:  # odd input: one sentence
+        raise Failure(str(error)) from None
+    if result.note:
+        print(result.note, file=sys.stderr)
+    _show(result, args.json)
+    return 0
 
-    if experiments.get(args.name).task in ("summation", "text-generation"):
-        try:
-            return _predict_text(args, load(args.name))
-        except ValueError as error:  # odd input: one sentence
-            raise Failure(str(error)) from None
 
-    files = _image_files(Path(args.path))
-    classifier = load(args.name)
+def _predict_images(model, files: list[Path], args) -> int:
+    """A model that reads pictures: each image file, one line each."""
     failed = 0
     for file in files:
         try:
-            p = classifier.classify_image(open_image(file))
+            result = model.predict(open_image(file))
         except BadDrawing as error:
             failed += 1
             if args.json:
                 print(json.dumps({"file": str(file), "error": str(error)}))
             print(f"{file}: {error}", file=sys.stderr)
             continue
-        if args.json:
-            print(json.dumps({"file": str(file), "label": p.label, "probabilities": p.probabilities}))
-        else:
-            guesses = ", ".join(f"{label} {prob:.1%}" for label, prob in p.top(3))
-            print(f"{file}: {p.label}  ({guesses})")
+        _show(result, args.json, file=str(file))
     return 1 if failed else 0
 
 
-def cmd_train(args) -> None:
-    from . import notebooks
+def cmd_predict(args) -> int:
+    if experiments.get(args.name).predictor.READS == "text":
+        return _predict_text(experiments.load(args.name), args)
+    files = _image_files(Path(args.path))  # a wrong path is said before a missing model
+    return _predict_images(experiments.load(args.name), files, args)
 
+
+def cmd_train(args) -> None:
     e = experiments.get(args.name)
     parameters = dict(QUICK) if args.quick else {}
     if args.quick or args.model_dir:
         parameters["MODEL_DIR"] = str(args.model_dir or Path(tempfile.mkdtemp(prefix="mlexp-quick-")))
     target = parameters.get("MODEL_DIR") or experiments.models_dir()
     print(f"Training {e.name} with {e.train_notebook}" + (" (quick mode)" if args.quick else ""))
-    from nbclient.exceptions import CellExecutionError
-
     try:
         notebooks.run(e.train_notebook, parameters, progress=lambda line: print(line, flush=True))
     except CellExecutionError as error:
@@ -189,10 +172,6 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from .data import DataUnavailable
-    from .preprocess import BadDrawing
-    from .runtime import ModelMissing
-
     try:
         return args.func(args) or 0
     except (Failure, experiments.UnknownExperiment, ModelMissing, DataUnavailable, BadDrawing) as error:

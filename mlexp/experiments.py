@@ -1,11 +1,24 @@
-"""The one registry of experiments: what each is, its data, labels, files and notebooks."""
+"""The one registry of experiments (what each is, its data, labels, files and notebooks) and the
+one table of predictor kinds, which `load(name)` looks an experiment's task up in."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .drawing import Classifier
+from .litert import Predictor
+from .summation import Adder
+from .text import TextGenerator
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Task -> the predictor class that runs its models. A new kind of model: a class and a line here.
+PREDICTORS: dict[str, type[Predictor]] = {
+    "drawing-classification": Classifier,
+    "summation": Adder,
+    "text-generation": TextGenerator,
+}
 
 
 def models_dir() -> Path:
@@ -20,11 +33,20 @@ class Experiment:
     name: str
     title: str
     summary: str
-    task: str  # "drawing-classification", "summation", "text-generation"
+    task: str  # a key of PREDICTORS
     dataset: str
-    labels: tuple[str, ...]  # empty: the model card's labels
-    preprocess: str  # name of the drawing recipe in mlexp.preprocess.RECIPES ("" if not a drawing)
+    labels: tuple[str, ...] = ()  # empty: the model card's labels
+    preprocess: str = ""  # name of the drawing recipe in mlexp.preprocess.RECIPES ("" if not a drawing)
     picture: str = ""  # path relative to the repo root
+
+    def __post_init__(self):
+        if self.task not in PREDICTORS:
+            raise ValueError(f"{self.name}: unknown task {self.task!r}; the tasks are: {', '.join(PREDICTORS)}.")
+
+    @property
+    def predictor(self) -> type[Predictor]:
+        """The class that runs this experiment's model."""
+        return PREDICTORS[self.task]
 
     @property
     def model_dir(self) -> Path:
@@ -33,7 +55,7 @@ class Experiment:
     @property
     def tflite_path(self) -> Path:
         """The LiteRT file the demo runs (a text generator's is its single-step model)."""
-        return self.model_dir / ("step.tflite" if self.task == "text-generation" else "model.tflite")
+        return self.model_dir / self.predictor.MODEL_FILE
 
     @property
     def card_path(self) -> Path:
@@ -52,6 +74,8 @@ class Experiment:
 
 
 DIGITS = tuple(str(d) for d in range(10))
+SKETCHES = "Draw a cat, a fish, a rainbow...: {} guesses live. Or play: draw what it asks for in 20 s."
+
 
 def _drawing(family: str, model: str, title: str, summary: str, dataset: str, labels=()) -> Experiment:
     """A drawing experiment `<family>_<model>`; the variants of a family differ only in their
@@ -62,9 +86,6 @@ def _drawing(family: str, model: str, title: str, summary: str, dataset: str, la
                       preprocess=dataset, picture=f"docs/images/{name}.png")
 
 
-DIGITS = tuple(str(d) for d in range(10))
-SKETCHES = "Draw a cat, a fish, a rainbow...: {} guesses live. Or play: draw what it asks for in 20 s."
-
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in [
@@ -74,15 +95,18 @@ EXPERIMENTS: dict[str, Experiment] = {
                  "recognizes it each time you lift the pen.", "mnist", DIGITS),
         _drawing("sketch", "mlp", "Sketches", SKETCHES.format("a fully connected network"), "quickdraw"),
         _drawing("sketch", "cnn", "Sketches", SKETCHES.format("a convolutional network"), "quickdraw"),
-        Experiment("numbers_summation", "Adding numbers", "Type a sum like 17+38: a sequence-to-sequence "
-                   "network answers as you type, each digit with its probabilities.", "summation", "sums", (),
-                   "", "docs/images/numbers_summation.png"),
-        Experiment("text_shakespeare", "Shakespeare generator", "Start a line (ROMEO:) and watch a recurrent "
-                   "network continue it, character by character.", "text-generation", "tinyshakespeare", (),
-                   "", "docs/images/text_shakespeare.png"),
-        Experiment("text_wikipedia", "Wikipedia generator", "Start a sentence and watch a recurrent network "
-                   "trained on Wikipedia articles continue it.", "text-generation", "wikipedia_en_sample", (),
-                   "", "docs/images/text_wikipedia.png"),
+        Experiment(name="numbers_summation", title="Adding numbers",
+                   summary="Type a sum like 17+38: a sequence-to-sequence network answers as you type, "
+                   "each digit with its probabilities.",
+                   task="summation", dataset="sums", picture="docs/images/numbers_summation.png"),
+        Experiment(name="text_shakespeare", title="Shakespeare generator",
+                   summary="Start a line (ROMEO:) and watch a recurrent network continue it, character "
+                   "by character.",
+                   task="text-generation", dataset="tinyshakespeare", picture="docs/images/text_shakespeare.png"),
+        Experiment(name="text_wikipedia", title="Wikipedia generator",
+                   summary="Start a sentence and watch a recurrent network trained on Wikipedia articles "
+                   "continue it.",
+                   task="text-generation", dataset="wikipedia_en_sample", picture="docs/images/text_wikipedia.png"),
     ]
 }
 
@@ -98,3 +122,16 @@ def get(name: str) -> Experiment:
         return EXPERIMENTS[name]
     except KeyError:
         raise UnknownExperiment(name) from None
+
+
+def load(name: str, model_dir: str | Path | None = None) -> Predictor:
+    """The predictor of experiment `name` (the class its task names in PREDICTORS), running the
+    shipped model or the one in `model_dir`. Raises ModelMissing if the file is not there."""
+    experiment = get(name)
+    return experiment.predictor.from_experiment(experiment, model_dir)
+
+
+def evaluate(name: str, model_dir: str | Path | None = None) -> dict:
+    """The held-out figures of experiment `name`'s model file: accuracy (per class too) for
+    drawings, `exact_match` for sums, `val_loss` (nats per character) for text."""
+    return {"name": name, **load(name, model_dir).evaluate()}

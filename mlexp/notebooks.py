@@ -4,15 +4,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import nbformat
+from nbclient import NotebookClient
+
 from .experiments import REPO_ROOT
 
 
 def run(path: str | Path, parameters: dict | None = None, timeout: int = 3600, progress=print):
     """Execute the notebook at `path` (relative to the repo) with `parameters` overriding the
     cell tagged `parameters`; return the executed notebook. Raises on the first failing cell."""
-    import nbformat
-    from nbclient import NotebookClient
-
     path = Path(path)
     if not path.is_absolute():
         path = REPO_ROOT / path

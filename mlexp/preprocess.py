@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
 
 Stroke = Sequence[Sequence[float]]  # [(x, y), ...] in any units, y growing downward
 
@@ -108,8 +108,6 @@ def _crop_and_frame(ink: np.ndarray) -> np.ndarray:
 
 def open_image(path) -> Image.Image:
     """Open an image file safely: clear errors for non-images, truncated and huge files."""
-    from PIL import UnidentifiedImageError
-
     try:
         with Image.open(path) as img:
             if img.size[0] * img.size[1] > MAX_IMAGE_PIXELS:

@@ -3,12 +3,12 @@ fixed-width encoding the model reads ("017+038") and writes ("0055"), the held-o
 pairs, and the LiteRT adder."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+
+from .litert import Predictor, Result
 
 INPUT_CHARS = "0123456789+"
 OUTPUT_CHARS = "0123456789"
@@ -61,7 +61,7 @@ def pair_split(held_out: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.nda
 
 
 @dataclass
-class Answer:
+class Answer(Result):
     """The model's answer to a+b: its digits, each digit's probabilities, and the truth."""
 
     a: int
@@ -73,40 +73,29 @@ class Answer:
     def correct(self) -> bool:
         return self.text == str(self.a + self.b)
 
+    def as_json(self) -> dict:
+        return {"input": f"{self.a}+{self.b}", "answer": self.text, "digits": self.digits}
 
-class Adder:
+    def __str__(self) -> str:
+        return f"{self.a}+{self.b} = {self.text}"
+
+
+class Adder(Predictor):
     """Runs the summation model (`model.tflite`: ids (N, 7) -> probabilities (N, 4, 10))."""
 
-    def __init__(self, model_dir: Path):
-        from .runtime import _native_stderr_silenced, open_model
-
-        self._interpreter = open_model(Path(model_dir) / "model.tflite", Path(model_dir).name)
-        card = Path(model_dir) / "card.json"
-        self.card = json.loads(card.read_text()) if card.is_file() else {}
-        self._silenced = _native_stderr_silenced
-        self._input = self._interpreter.get_input_details()[0]
-        self._output = self._interpreter.get_output_details()[0]
-        self._batch = 1
+    READS = "text"
 
     def describe(self) -> str:
         """One line about the model from its card."""
         card = self.card
         if "exact_match" not in card:
-            return "Model: model.tflite"
+            return super().describe()
         return (f"{card.get('parameters', 0):,} parameters; {card['exact_match']:.3%} exactly right on "
                 f"{card['split']['held_out']:,} held-out sums it never saw in training.")
 
     def probabilities(self, ids: np.ndarray) -> np.ndarray:
         """Digit probabilities (N, 4, 10) for input ids (N, 7)."""
-        ids = np.asarray(ids, self._input["dtype"])
-        if len(ids) != self._batch:
-            self._interpreter.resize_tensor_input(self._input["index"], list(ids.shape))
-            with self._silenced():
-                self._interpreter.allocate_tensors()
-            self._batch = len(ids)
-        self._interpreter.set_tensor(self._input["index"], ids)
-        self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._output["index"]).copy()
+        return self.run(ids)[0]
 
     def answers(self, a, b, batch: int = 2000) -> np.ndarray:
         """The model's sums (N,) for operand arrays a and b."""
@@ -123,6 +112,19 @@ class Adder:
         return Answer(a, b, digits.lstrip("0") or "0",
                       [dict(zip(OUTPUT_CHARS, row.tolist())) for row in p])
 
+    def predict(self, text: str, **options) -> Answer:
+        """`add` (the text-generation options do not apply)."""
+        return self.add(text)
+
     def exact_match(self, pairs: np.ndarray) -> float:
         """Share of the pairs (N, 2) whose whole sum the model gets right."""
         return float((self.answers(pairs[:, 0], pairs[:, 1]) == pairs.sum(1)).mean())
+
+    def evaluate(self) -> dict:
+        """Exact match on the held-out operand pairs recorded in the card (never trained on)."""
+        pairs = pair_split(**self.card["split_args"])[1]
+        return {"exact_match": self.exact_match(pairs), "n": len(pairs)}
+
+    @staticmethod
+    def summary(report: dict) -> str:
+        return f"exact match {report['exact_match']:.3%} on {report['n']:,} held-out sums"

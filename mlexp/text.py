@@ -3,7 +3,6 @@ encoding with visible handling of unknown characters, held-out splits, sampling 
 temperature, and streaming generation with an exported single-step LiteRT model."""
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -11,6 +10,9 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+
+from .data.text import load_text
+from .litert import Predictor, Result
 
 # Look-alikes people type (or paste) that an alphabet may lack, best first.
 LOOKALIKES = {"‘": ("'",), "’": ("'",), "“": ('"', "'"), "”": ('"', "'"), "«": ('"', "'"), "»": ('"', "'"),
@@ -93,25 +95,40 @@ def sample(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> 
     return int(rng.choice(len(p), p=p / p.sum()))
 
 
-class TextGenerator:
+@dataclass
+class Continuation(Result):
+    """A text's continuation, generated while it is read: `lines()` streams the prompt then each
+    new character; `as_json()` generates it all."""
+
+    prompt: str
+    characters: Iterator[str]
+    temperature: float
+    seed: int | None
+    note: str = ""
+
+    def lines(self) -> Iterator[str]:
+        yield self.prompt
+        yield from self.characters
+
+    def as_json(self) -> dict:
+        return {"prompt": self.prompt, "text": "".join(self.characters), "temperature": self.temperature,
+                "seed": self.seed, "note": self.note}
+
+
+class TextGenerator(Predictor):
     """Generates text with an exported single-step model (`step.tflite`): inputs are the
     current character id (1,) and the recurrent state (1, units); outputs the next-character
     logits (1, V) and the new state. The vocabulary comes from the model's card."""
 
-    def __init__(self, model_dir: Path, num_threads: int = 1):
-        from .runtime import open_model
+    MODEL_FILE = "step.tflite"
+    READS = "text"
 
-        model_dir = Path(model_dir)
-        self._interpreter = open_model(model_dir / "step.tflite", model_dir.name, num_threads)
-        self.card = json.loads((model_dir / "card.json").read_text())
+    def __init__(self, model_dir: Path, num_threads: int = 1):
+        super().__init__(model_dir, num_threads)
         self.vocabulary = Vocabulary(self.card["vocabulary"])
-        inputs = {d["name"]: d for d in self._interpreter.get_input_details()}
-        outputs = self._interpreter.get_output_details()
-        self._char = next(d for name, d in inputs.items() if len(d["shape"]) == 1)
-        self._state_in = next(d for name, d in inputs.items() if len(d["shape"]) == 2)
-        self._logits = next(d for d in outputs if d["shape"][-1] == len(self.vocabulary))
-        self._state_out = next(d for d in outputs if d is not self._logits)
-        self._batch = 1
+        self.inputs.sort(key=lambda d: len(d["shape"]))  # `run` takes (character ids, state)
+        self._units = int(self.inputs[1]["shape"][1])
+        self._logits = next(i for i, d in enumerate(self.outputs) if d["shape"][-1] == len(self.vocabulary))
 
     def describe(self) -> str:
         """One line about the model from its card."""
@@ -124,35 +141,23 @@ class TextGenerator:
         """A sentence about the prompt's characters the model had to map or leave out ('' if none)."""
         return self.vocabulary.encode(prompt).note()
 
-    def _resize(self, batch: int) -> None:
-        from .runtime import _native_stderr_silenced
-
-        if batch != self._batch:
-            self._interpreter.resize_tensor_input(self._char["index"], [batch])
-            self._interpreter.resize_tensor_input(self._state_in["index"], [batch, self._state_in["shape"][1]])
-            with _native_stderr_silenced():
-                self._interpreter.allocate_tensors()
-            self._batch = batch
-
     def step(self, ids: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One step for a batch: (logits (B, V), new state (B, units))."""
-        self._resize(len(ids))
-        run = self._interpreter
-        run.set_tensor(self._char["index"], np.asarray(ids, self._char["dtype"]))
-        run.set_tensor(self._state_in["index"], np.asarray(state, np.float32))
-        run.invoke()
-        return run.get_tensor(self._logits["index"]).copy(), run.get_tensor(self._state_out["index"]).copy()
+        outputs = self.run(ids, state)
+        return outputs[self._logits], outputs[1 - self._logits]
 
     def zero_state(self, batch: int = 1) -> np.ndarray:
-        return np.zeros((batch, self._state_in["shape"][1]), np.float32)
+        return np.zeros((batch, self._units), np.float32)
 
     def stream(self, prompt: str, length: int, temperature: float = 0.8, seed: int | None = None) -> Iterator[str]:
-        """Yield `length` generated characters one by one after reading the prompt (which must
-        hold at least one known character). The same seed gives the same text."""
+        """`length` generated characters, yielded one by one after reading the prompt. The same
+        seed gives the same text. ValueError at once if the prompt holds no known character."""
         ids = self.vocabulary.encode(prompt).ids
         if not len(ids):
             raise ValueError("Type a few characters to start from.")
-        rng = np.random.default_rng(seed)
+        return self._generate(ids, length, temperature, np.random.default_rng(seed))
+
+    def _generate(self, ids: np.ndarray, length: int, temperature: float, rng) -> Iterator[str]:
         state = self.zero_state()
         for i in ids:
             logits, state = self.step(np.array([i]), state)
@@ -177,3 +182,18 @@ class TextGenerator:
             log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
             total -= log_p[np.arange(streams), y[:, t]].sum()
         return float(total / (n * streams))
+
+    def predict(self, prompt: str, length: int = 200, temperature: float = 0.8,
+                seed: int | None = None) -> Continuation:
+        """The continuation of a prompt (ValueError if it holds no character the model knows)."""
+        return Continuation(prompt, self.stream(prompt, length, temperature, seed), temperature, seed,
+                            self.check(prompt))
+
+    def evaluate(self) -> dict:
+        """Loss in nats per character on the held-out end of the training corpus."""
+        held_out = held_out_split(load_text(self.card["corpus"]), 0.1)[1]
+        return {"val_loss": self.loss(held_out), "n": len(held_out), "unit": "nats per character"}
+
+    @staticmethod
+    def summary(report: dict) -> str:
+        return f"held-out loss {report['val_loss']:.3f} nats per character on {report['n']:,} characters"

@@ -14,12 +14,13 @@ import platform
 import time
 from pathlib import Path
 
-import keras
+import keras  # noqa: TID253 (this module is the TensorFlow side of mlexp)
 import numpy as np
-import tensorflow as tf
+import tensorflow as tf  # noqa: TID253
 from IPython.display import HTML, Image, display
 
 from . import experiments
+from .drawing import Classifier
 
 tf.get_logger().setLevel("ERROR")  # the LiteRT converter's Python log lines
 
@@ -224,8 +225,8 @@ def step_model(model: keras.Model) -> keras.Model:
     step_embedding = keras.layers.Embedding.from_config(embedding.get_config())
     step_dense = keras.layers.Dense.from_config(dense.get_config())
     output, new_state = cell(step_embedding(char), state)
-    step = keras.Model([char, state], [step_dense(output), new_state[0] if isinstance(new_state, (list, tuple)) else new_state],
-                       name=f"{model.name}_step")
+    new_state = new_state[0] if isinstance(new_state, (list, tuple)) else new_state
+    step = keras.Model([char, state], [step_dense(output), new_state], name=f"{model.name}_step")
     for source, twin in ((embedding, step_embedding), (gru.cell, cell), (dense, step_dense)):
         twin.set_weights(source.get_weights())
     return step
@@ -245,11 +246,8 @@ def held_out(model, test, labels) -> float:
 def export_checked(model, name: str, out_dir, card: dict) -> dict:
     """Export (see `export`), then evaluate the LiteRT file on the held-out test split and add
     its overall and per-class accuracy to the card. Returns that report."""
-    from .evaluate import evaluate
-    from .runtime import Classifier
-
     out = export(model, name, out_dir, card)
-    report = evaluate(name, Classifier(experiments.get(name), out / "model.tflite"))
+    report = Classifier.from_experiment(experiments.get(name), out).evaluate()
     add_to_card(out, test_accuracy=report["accuracy"], per_class_accuracy=report["per_class"])
     display(HTML(f"Exported to <code>{out}</code>; LiteRT test accuracy <b>{report['accuracy']:.2%}</b>"))
     return report

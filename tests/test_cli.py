@@ -11,7 +11,10 @@ import urllib.request
 import pytest
 from PIL import Image
 
-from drawings import DIGITS, place, render
+import mlexp as mlexp_package
+
+from drawings import DIGITS, place, quickdraw_strokes, render, to_pad
+from voila_server import free_port
 
 
 def mlexp(*args, env=None, check=True):
@@ -96,8 +99,6 @@ def test_evaluate_json(data_dir):
 
 def test_demo_serves_the_gallery_at_the_root(tmp_path):
     """`mlexp demo` starts the server: `/` leads to the Voila gallery."""
-    from voila_server import free_port
-
     port = free_port()
     with open(tmp_path / "server.log", "wb") as log:
         server = subprocess.Popen([sys.executable, "-m", "mlexp.cli", "demo", "--no-browser", f"--port={port}"],
@@ -135,10 +136,7 @@ def test_training_without_data_stops_with_the_loaders_sentence(offline):
 @pytest.mark.parametrize("name", ["sketch_mlp", "sketch_cnn"])
 def test_predict_and_evaluate_sketches(name, data_dir, tmp_path):
     """Pictures of real people's sketches (one per class, drawn from their strokes) as files."""
-    from drawings import quickdraw_strokes, to_pad
-    import mlexp as package
-
-    labels = package.load(name).labels
+    labels = mlexp_package.load(name).labels
     for label in labels:
         strokes = quickdraw_strokes(data_dir, label)[0]["strokes"]
         render(to_pad(strokes), width=6).save(tmp_path / f"{label}.png")

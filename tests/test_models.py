@@ -1,14 +1,17 @@
 """The shipped models: held-out MNIST accuracy, size, card, and real handwriting through the pad."""
 import gzip
 import json
+import os
 
 import numpy as np
 import pytest
 
 import mlexp
-from mlexp.evaluate import evaluate
+from mlexp import evaluate
+from mlexp.data import held_out_images
+
 from drawings import to_pad
-from test_widgets import PadReplay
+from helpers import PadReplay
 
 GOALS = {"digits_mlp": 0.980, "digits_cnn": 0.993}  # MNIST test set; the original: 96.46%, 99.16%
 PEN_GOALS = {"digits_mlp": 0.93, "digits_cnn": 0.96}  # real pen strokes replayed on the pad
@@ -36,14 +39,11 @@ def test_held_out_mnist_accuracy(name, data_dir):
 
 @pytest.mark.parametrize("name", GOALS)
 def test_keras_file_loads_safely_and_agrees_with_litert(name, data_dir):
-    import os
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from mlexp.evaluate import test_split
-
     model = keras.saving.load_model(mlexp.get(name).model_dir / "model.keras", safe_mode=True, compile=False)
-    x = test_split("mnist", {})[0][:200]
+    x = held_out_images("mnist", {})[0][:200]
     keras_p = model(x[..., None], training=False).numpy()
     assert np.abs(keras_p - mlexp.load(name).probabilities(x)).max() < 1e-4
 

@@ -1,12 +1,13 @@
 """The shipped sequence models: held-out results equal to their cards, goals, sizes, and the
 LiteRT single-step generator agreeing with the Keras model it was made from."""
 import json
+import os
 
 import numpy as np
 import pytest
 
 import mlexp
-from mlexp.evaluate import evaluate
+from mlexp import evaluate
 
 TEXT_GOALS = {"text_shakespeare": 1.50, "text_wikipedia": 1.60}  # held-out nats per character
 
@@ -31,7 +32,6 @@ def test_text_held_out_loss_and_size(name, data_dir):
 
 @pytest.mark.parametrize("name", TEXT_GOALS)
 def test_litert_step_model_agrees_with_the_keras_model(name):
-    import os
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 

@@ -1,10 +1,12 @@
 """Text machinery: alphabet, encoding of odd characters, sampling, held-out split, and a
 small generated model run through LiteRT exactly as the demos run it."""
 import bz2
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pytest
 
+from mlexp import ModelMissing
 from mlexp.data import DataUnavailable
 from mlexp.data import text as corpora
 from mlexp.text import TextGenerator, Vocabulary, held_out_split, sample
@@ -43,8 +45,9 @@ def test_held_out_split_is_the_end_of_the_text():
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     """A small random Embedding-GRU-Dense model exported as the notebooks export it."""
-    from mlexp import training
     import keras
+
+    from mlexp import training
 
     vocabulary = Vocabulary.from_text(TEXT)
     keras.utils.set_random_seed(1)
@@ -82,16 +85,12 @@ def test_litert_loss_is_the_keras_models_loss_with_the_state_carried(tiny_model)
 
 
 def test_missing_step_model_says_how_to_train_it(tmp_path):
-    import mlexp
-
-    with pytest.raises(mlexp.ModelMissing, match="mlexp train text_x"):
+    with pytest.raises(ModelMissing, match="mlexp train text_x"):
         TextGenerator(tmp_path / "text_x")
 
 
 def test_wikipedia_articles_extracted_from_a_dump(monkeypatch, tmp_path):
     """The real online path: a bz2 XML dump downloaded once, its articles' text cached."""
-    from xml.sax.saxutils import escape
-
     def page(title, wikitext):  # as dumps hold it: the wiki text escaped inside <text>
         return f"<page><title>{title}</title><revision><text>{escape(wikitext)}</text></revision></page>"
 

@@ -1,87 +1,26 @@
 """Data loading: a local mirror (`MLEXP_DATA_DIR`), else a cache filled from the real source."""
 from __future__ import annotations
 
-import hashlib
-import http.client
-import os
-import sys
-import tempfile
-import urllib.error
-import urllib.request
-from pathlib import Path
+import numpy as np
 
 from .mnist import load_mnist
 from .quickdraw import load_quickdraw, load_quickdraw_splits
+from .sources import DataUnavailable, cache_dir, fetch, mirror_dir
 from .split import stratified_split
 
 __all__ = ["DataUnavailable", "fetch", "mirror_dir", "cache_dir", "load_mnist", "load_quickdraw",
-           "load_quickdraw_splits", "stratified_split"]
+           "load_quickdraw_splits", "stratified_split", "held_out_images"]
 
 
-class DataUnavailable(RuntimeError):
-    """Neither the local mirror nor the internet could provide a data file."""
-
-
-def mirror_dir() -> Path | None:
-    """The local mirror folder named by `MLEXP_DATA_DIR`, if set."""
-    value = os.environ.get("MLEXP_DATA_DIR")
-    return Path(value).expanduser() if value else None
-
-
-def cache_dir() -> Path:
-    """Where downloads are kept: `MLEXP_CACHE_DIR`, else `~/.cache/mlexp`."""
-    value = os.environ.get("MLEXP_CACHE_DIR")
-    return Path(value).expanduser() if value else Path.home() / ".cache" / "mlexp"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _download(url: str, target: Path, sha256: str | None, timeout: float) -> None:
-    """Download `url` to `target` atomically (a failed download leaves nothing behind)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-            total = int(response.headers.get("Content-Length") or 0)
-            done, shown = 0, -1
-            for block in iter(lambda: response.read(1 << 16), b""):
-                out.write(block)
-                done += len(block)
-                percent = int(100 * done / total) if total else -1
-                if percent != shown and percent % 10 == 0:
-                    print(f"Downloading {target.name}: {percent}%", file=sys.stderr, flush=True)
-                    shown = percent
-            if total and done != total:
-                raise OSError(f"download ended after {done} of {total} bytes")
-        if sha256 and _sha256(tmp) != sha256:
-            raise OSError("downloaded file has the wrong checksum")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def fetch(relpath: str, url: str, sha256: str | None = None, timeout: float = 30) -> Path:
-    """Path of data file `relpath`: from the mirror, the cache, or downloaded from `url`."""
-    mirror = mirror_dir()
-    if mirror is not None and (mirror / relpath).is_file():
-        return mirror / relpath
-    cached = cache_dir() / relpath
-    if cached.is_file():
-        return cached
-    try:
-        _download(url, cached, sha256, timeout)
-    except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as error:
-        where = f"{mirror} has no {relpath}" if mirror else "MLEXP_DATA_DIR is not set"
-        raise DataUnavailable(
-            f"Could not get {relpath}: downloading {url} failed ({error}) and {where}. "
-            f"Connect to the internet, or set MLEXP_DATA_DIR to a folder holding {relpath} "
-            f"(such as a copy of the shared data mirror)."
-        ) from None
-    return cached
+def held_out_images(dataset: str, card: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out test images (N, 28, 28) in [0, 1] and labels of a drawing dataset ("mnist",
+    "quickdraw"); for a split made at training time, the model card's `split_args` remake it."""
+    if dataset == "mnist":
+        _, (x, y) = load_mnist()
+    elif dataset == "quickdraw":
+        if "split_args" not in card:
+            raise ValueError("The model card does not say how its Quick, Draw! test split was made; retrain it.")
+        (x, y) = load_quickdraw_splits(**card["split_args"])[0]["test"]
+    else:
+        raise ValueError(f"No test split is known for dataset {dataset!r}.")
+    return x.astype(np.float32) / 255.0, y.astype(int)

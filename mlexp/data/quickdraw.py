@@ -6,6 +6,9 @@ from urllib.parse import quote
 
 import numpy as np
 
+from .sources import DataUnavailable, fetch, mirror_dir
+from .split import stratified_split
+
 BITMAP_URL = "https://storage.googleapis.com/quickdraw_dataset/full/numpy_bitmap/{}.npy"
 CATEGORIES = tuple(
     line.strip() for line in (Path(__file__).with_name("quickdraw_categories.txt")).read_text().splitlines()
@@ -30,8 +33,6 @@ def check_categories(names) -> list[str]:
 
 def mirrored_categories() -> list[str]:
     """The categories whose bitmaps are in the local mirror (`MLEXP_DATA_DIR/quickdraw/`)."""
-    from . import mirror_dir
-
     folder = mirror_dir()
     if folder is None or not (folder / "quickdraw").is_dir():
         return []
@@ -42,8 +43,6 @@ def load_quickdraw(categories=None, per_class: int | None = None) -> tuple[np.nd
     """(x, y, categories): uint8 images (N, 28, 28) with 0 = background, labels indexing
     `categories`. Default categories: those in the local mirror. At most `per_class` drawings
     of each category (the first ones in Google's files)."""
-    from . import DataUnavailable, fetch
-
     categories = check_categories(categories if categories is not None else mirrored_categories())
     if not categories:
         raise DataUnavailable("No Quick, Draw! categories were named and the local mirror "
@@ -63,8 +62,6 @@ def load_quickdraw_splits(categories=None, per_class: int | None = None, validat
     """The drawings split by `stratified_split`: a dict {"train", "validation", "test"} of
     (x, y) pairs, and the categories. The split is fixed by the arguments, which the model
     card records so that `mlexp evaluate` finds the same held-out drawings."""
-    from .split import stratified_split
-
     x, y, categories = load_quickdraw(categories, per_class)
     parts = stratified_split(y, validation, test, seed)
     return {name: (x[i], y[i]) for name, i in zip(("train", "validation", "test"), parts)}, categories

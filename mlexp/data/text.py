@@ -6,6 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from .sources import cache_dir, fetch, mirror_dir
+
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 # An excerpt of the English Wikipedia dump (about 100 articles), kept in gensim's test data.
@@ -45,8 +47,6 @@ def _wikipedia_sample(dump: Path) -> str:
 
 def load_text(name: str) -> str:
     """The whole text of corpus `name` (one of CORPORA), from the mirror, the cache or the web."""
-    from . import cache_dir, fetch, mirror_dir
-
     if name == "tinyshakespeare":
         return fetch("text/tinyshakespeare.txt", SHAKESPEARE_URL, SHAKESPEARE_SHA256).read_text(encoding="utf-8")
     if name != "wikipedia_en_sample":

@@ -1,0 +1,12 @@
+"""Held-out figures shared by the predictors."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def accuracy_report(y_true: np.ndarray, y_pred: np.ndarray, labels) -> dict:
+    """Overall and per-class accuracy."""
+    per_class = {
+        label: float((y_pred[y_true == i] == i).mean()) for i, label in enumerate(labels) if (y_true == i).any()
+    }
+    return {"accuracy": float((y_pred == y_true).mean()), "n": int(len(y_true)), "per_class": per_class}
