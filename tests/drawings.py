@@ -9,16 +9,18 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 
-def _arc(cx, cy, rx, ry, start, stop, n=24):
+def arc(cx, cy, rx, ry, start, stop, n=24):
+    """`n` points on an ellipse arc from angle `start` to `stop` (degrees; with y growing
+    downward, increasing angles turn clockwise)."""
     t = np.radians(np.linspace(start, stop, n))
     return list(zip(cx + rx * np.cos(t), cy + ry * np.sin(t)))
 
 
 # Each digit: strokes of (x, y) in [0, 1], y growing downward, drawn as a person would.
 DIGITS = {
-    "0": [_arc(0.5, 0.5, 0.36, 0.5, -90, 275)],
+    "0": [arc(0.5, 0.5, 0.36, 0.5, -90, 275)],
     "1": [[(0.35, 0.15), (0.55, 0.0), (0.55, 1.0)]],
-    "3": [_arc(0.5, 0.25, 0.4, 0.25, -160, 90) + _arc(0.5, 0.75, 0.45, 0.25, -90, 160)],
+    "3": [arc(0.5, 0.25, 0.4, 0.25, -160, 90) + arc(0.5, 0.75, 0.45, 0.25, -90, 160)],
     "4": [[(0.6, 0.0), (0.0, 0.65), (1.0, 0.65)], [(0.75, 0.3), (0.75, 1.0)]],
     "7": [[(0.0, 0.0), (1.0, 0.0), (0.35, 1.0)]],
 }

@@ -6,19 +6,19 @@ With MLEXP_SCREENSHOTS=<folder>, also saves the pictures used by the gallery and
 """
 from __future__ import annotations
 
-import math
 import os
 import time
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 import mlexp
 from mlexp.preprocess import BadDrawing, strokes_to_mnist
-from drawings import quickdraw_strokes, to_pad
-from test_sketch_models import trained_on
-from test_widgets import PadReplay
+
+from drawings import arc, place, quickdraw_strokes, to_pad
+from helpers import PadReplay, trained_on
 from voila_server import CHROMIUM, draw, launch_chromium, pad, replay, voila_server, wait_for_pad, watch
 
 pytestmark = [
@@ -33,29 +33,18 @@ SKETCH_EXPERIMENTS = [name for name in DRAWING_EXPERIMENTS if mlexp.get(name).da
 REPLAYED = ["cat", "bicycle", "rainbow"]  # real people's sketches replayed in each sketch demo
 
 
-def _arc(cx, cy, rx, ry, start, end, n=12):
-    """Points on an ellipse arc, angles in degrees (y grows downward: increasing turns clockwise)."""
-    return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a)))
-            for a in (start + (end - start) * i / n for i in range(n + 1))]
-
-
 # Digits written the usual way, as strokes in a unit box (x right, y down).
 SHAPES = {
     "1": [[(0.6, 0.0), (0.45, 1.0)]],
     "7": [[(0.05, 0.05), (0.95, 0.0), (0.4, 1.0)]],
-    "0": [_arc(0.5, 0.5, 0.38, 0.5, -90, -450, 24)],  # anticlockwise from the top
+    "0": [arc(0.5, 0.5, 0.38, 0.5, -90, -450, 25)],  # anticlockwise from the top
     "4": [[(0.55, 0.0), (0.05, 0.65), (0.95, 0.65)], [(0.7, 0.3), (0.7, 1.0)]],
-    "3": [_arc(0.5, 0.25, 0.3, 0.25, -160, 90) + _arc(0.5, 0.75, 0.3, 0.25, -90, 160)[1:]],
+    "3": [arc(0.5, 0.25, 0.3, 0.25, -160, 90, 13) + arc(0.5, 0.75, 0.3, 0.25, -90, 160, 13)[1:]],
 }
 # (digit, left, top, size) on the 280x280 pad: big, small and off-centre, near the edges.
 DRAWINGS = [("1", 30, 20, 150), ("7", 190, 15, 70), ("0", 60, 80, 180), ("4", 10, 160, 110),
             ("3", 50, 30, 220)]
 PICTURED = {"digits_mlp": "4", "digits_cnn": "3", "sketch_mlp": "cat", "sketch_cnn": "bicycle"}
-
-
-def place(shape, left, top, size):
-    """A unit-box shape drawn at (left, top) with the given size, in pad pixels."""
-    return [[(left + size * u, top + size * v) for u, v in stroke] for stroke in shape]
 
 
 # Fixtures ------------------------------------------------------------------------------------
@@ -67,8 +56,6 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
         yield chromium
@@ -279,6 +266,17 @@ def test_a_single_click_asks_for_a_whole_digit(demo):
                            arg=str(dot.value))
     assert answer(page) == "?"
     assert page.locator(".mlexp-bars tr.top").count() == 0
+
+
+def test_the_stylesheet_is_in_the_page_once_and_styles_the_demo(demo):
+    page, _ = demo
+    looks = """() => ({sheets: document.querySelectorAll('style[id="widgets.common.Stylesheet"]').length,
+                      prompt: getComputedStyle(document.querySelector('.mlexp-message p')).color,
+                      answer: getComputedStyle(document.querySelector('.mlexp-answer div')).fontSize})"""
+    assert page.evaluate(looks) == {"sheets": 1, "prompt": "rgb(170, 51, 51)", "answer": "64px"}
+    draw_and_wait(page, place(SHAPES["1"], 30, 20, 150))
+    top = "() => getComputedStyle(document.querySelector('.mlexp-bars tr.top .fill')).backgroundColor"
+    assert page.evaluate(top) == "rgb(31, 111, 197)"
 
 
 def test_kernel_of_a_closed_demo_is_culled_but_not_while_connected(browser, server):

@@ -4,7 +4,8 @@ import asyncio
 import pytest
 
 from widgets import DrawingClassifier, DrawingGame
-from test_widgets import mouse_stroke, send
+
+from helpers import mouse_stroke, send
 
 LABELS = ["cat", "fish", "eye"]
 
@@ -119,3 +120,14 @@ def test_the_real_countdown_runs_on_the_event_loop():
 
     game = asyncio.run(play())
     assert not game.playing and game.rounds == 1 and "Time is up" in game.result.value
+
+
+def test_a_closed_game_no_longer_judges_the_classifier_it_does_not_own(game):
+    classifier = game.classifier
+    game.start_round()
+    target = "fish" if game.target == "eye" else game.target
+    game.close()
+    assert game.time.timers == [], "the countdown stopped"
+    draw_the(game, target)
+    assert game.rounds == 0 and game.result.value == ""
+    assert f">{target}<" in classifier.answer.value  # the classifier itself still works

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 import mlexp
-from mlexp.data import load_quickdraw, stratified_split
+from mlexp import evaluate
 from mlexp.data.quickdraw import mirrored_categories
-from mlexp.evaluate import evaluate
 from mlexp.preprocess import strokes_to_quickdraw
+
 from drawings import quickdraw_strokes, to_pad
-from test_widgets import PadReplay
+from helpers import PadReplay, trained_on
 
 GOALS = {"sketch_mlp": 0.91, "sketch_cnn": 0.96}  # held-out test drawings of the mirror's classes
 
@@ -65,15 +65,6 @@ def test_strokes_drawn_on_the_pad_get_the_predictions_of_googles_bitmaps(name, d
     print(f"{name}: same best guess for {agree} of {total} drawings; "
           f"median largest probability gap {np.median(gaps):.3f}")
     assert total >= 100 and agree / total >= 0.97 and np.median(gaps) < 0.02
-
-
-def trained_on(card) -> dict[str, set[int]]:
-    """Per class, the row numbers of its bitmap file in the model's training split."""
-    args = card["split_args"]
-    _, y, labels = load_quickdraw(args["categories"], args["per_class"])
-    train = stratified_split(y, args["validation"], args["test"], args["seed"])[0]
-    starts = np.searchsorted(y, np.arange(len(labels)))  # y is grouped by class
-    return {label: set((train[y[train] == i] - starts[i]).tolist()) for i, label in enumerate(labels)}
 
 
 @pytest.mark.parametrize("name", GOALS)

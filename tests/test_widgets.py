@@ -2,47 +2,16 @@
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import widgets
 from widgets import DrawingClassifier, DrawingPad, ProbabilityBars
+from widgets.common import Stylesheet
+
 from drawings import DIGITS, place
-
-
-def send(widget, **content):
-    """Deliver a frontend event to a widget's comm, exactly as the browser sends it."""
-    widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
-
-
-def mouse_stroke(canvas, points):
-    (x, y), rest = points[0], points[1:]
-    send(canvas, event="mouse_down", x=x, y=y)
-    for x, y in rest:
-        send(canvas, event="mouse_move", x=x, y=y)
-    send(canvas, event="mouse_up", x=x, y=y)
-
-
-class PadReplay:
-    """A DrawingClassifier running `model`, drawn on through the widget protocol."""
-
-    def __init__(self, model):
-        self.last = None  # the model's last Prediction; None when the widget refused the drawing
-
-        def classify(strokes):
-            self.last = None
-            self.last = model.classify_strokes(strokes)
-            return self.last
-
-        self.widget = DrawingClassifier(model.labels, classify)
-        send(self.widget.pad.canvas, event="client_ready")
-
-    def draw(self, strokes):
-        """Clear the pad, draw the strokes with the mouse; the prediction after the last one."""
-        self.widget.pad.clear()
-        self.last = None
-        for stroke in strokes:
-            mouse_stroke(self.widget.pad.canvas, stroke)
-        return self.last
+from helpers import mouse_stroke, send
 
 
 @pytest.fixture
@@ -134,7 +103,7 @@ def test_probability_bars_top_k_lists_the_most_likely_first():
 
 
 def classifier_demo(classify):
-    demo = DrawingClassifier([str(d) for d in range(10)], classify)
+    demo = DrawingClassifier([str(d) for d in range(10)], classify, prompt="Draw a digit.")
     send(demo.pad.canvas, event="client_ready")
     return demo
 
@@ -192,3 +161,31 @@ def test_redrawing_keeps_each_strokes_own_brush(pad):
     values = [v for command in pad.sent if isinstance(command, list) and len(command) > 1
               for v in command[1] if isinstance(v, (int, float))]
     assert 7 in values and 31 not in values  # the remaining stroke's width, not the slider's
+
+
+def test_callbacks_can_be_removed_the_ipywidgets_way(pad):
+    demo = classifier_demo(lambda strokes: {"1": 1.0})
+    results, drawings = [], []
+    demo.on_result(lambda label, p: results.append(label))
+    extra = drawings.append
+    demo.pad.on_drawing(extra)
+    mouse_stroke(demo.pad.canvas, [(10, 10), (200, 200)])
+    assert results == ["1"] and len(drawings) == 1
+    demo.pad.on_drawing(extra, remove=True)
+    demo.on_result(results.append, remove=True)  # never registered: nothing happens
+    mouse_stroke(demo.pad.canvas, [(10, 10), (200, 100)])
+    assert results == ["1", "1"] and len(drawings) == 1
+    assert ">1<" in demo.answer.value  # the classifier's own callback on its pad still runs
+
+
+def test_the_stylesheet_is_sent_once_not_with_each_update():
+    bars = ProbabilityBars(list("abc"))
+    bars.show({"a": 0.7, "b": 0.3})
+    assert "<style" not in bars.value and "style=\"width:70.0%\"" in bars.value  # the bar's length is data
+    one, two = classifier_demo(lambda strokes: {"1": 1.0}), DrawingClassifier(list("ab"), lambda s: {})
+    sheets = [child for demo in (one, two) for child in demo.children if isinstance(child, Stylesheet)]
+    assert len(sheets) == 2 and sheets[0] is sheets[1], "one stylesheet widget for every widget"
+    assert sheets[0]._css == (Path(widgets.__file__).parent / "mlexp.css").read_text()
+    mouse_stroke(one.pad.canvas, [(10, 10), (200, 200)])
+    for box in (one.answer, one.status, one.bars):
+        assert "<style" not in box.value and "style=" not in box.value.replace('style="width:', "")

@@ -10,6 +10,7 @@ from typing import Callable
 
 import ipywidgets as w
 
+from .common import html_box
 from .drawing_classifier import DrawingClassifier
 
 
@@ -42,21 +43,15 @@ class DrawingGame(w.VBox):
         self.play_button = w.Button(description="Draw this!", icon="play", button_style="primary")
         self.play_button.add_class("mlexp-play")
         self.play_button.on_click(lambda _: self.start_round())
-        self.task = self._html("mlexp-task", "Press <b>Draw this!</b> to play, or just draw.")
-        self.countdown = self._html("mlexp-countdown", "")
-        self.score = self._html("mlexp-score", "")
-        self.result = self._html("mlexp-result", "")
+        self.task = html_box("mlexp-task", "Press <b>Draw this!</b> to play, or just draw.")
+        self.countdown = html_box("mlexp-countdown")
+        self.score = html_box("mlexp-score")
+        self.result = html_box("mlexp-result")
         classifier.on_result(self._judge)
         bar = w.HBox([self.play_button, self.task, self.countdown, self.score],
                      layout=w.Layout(align_items="center", flex_flow="row wrap", grid_gap="16px"))
         super().__init__([bar, self.result, classifier])
         self.add_class("mlexp-game")
-
-    @staticmethod
-    def _html(css_class: str, text: str) -> w.HTML:
-        box = w.HTML(text)
-        box.add_class(css_class)
-        return box
 
     @property
     def playing(self) -> bool:
@@ -72,7 +67,7 @@ class DrawingGame(w.VBox):
         self.target, self._guess = target, None
         self._started = self.clock()
         self._deadline = self._started + self.seconds
-        self.task.value = f'<span style="font-size:22px">Draw: <b class="mlexp-target">{html.escape(target)}</b></span>'
+        self.task.value = f'<span class="mlexp-big">Draw: <b class="mlexp-target">{html.escape(target)}</b></span>'
         self.result.value = ""
         self.play_button.description, self.play_button.icon = "Skip", "forward"
         self._tick()
@@ -84,7 +79,7 @@ class DrawingGame(w.VBox):
         left = self._deadline - self.clock()
         if left <= 0:
             return self._end(won=False)
-        self.countdown.value = f'<span style="font-size:22px">{math.ceil(left)} s</span>'
+        self.countdown.value = f"<span>{math.ceil(left)} s</span>"
         self._cancel = self.call_later(left - math.floor(left) or 1.0, self._tick)
 
     def _judge(self, label: str | None, probabilities) -> None:
@@ -106,12 +101,18 @@ class DrawingGame(w.VBox):
             text = f"Time is up! I could not see a {target}; my best guess was {self._guess}."
         else:
             text = f"Time is up! Nothing I could recognize was drawn; it was to be a {target}."
-        self.result.value = (f'<p style="font-size:18px;color:{"#1a7f37" if won else "#a33"}">'
-                             f"{html.escape(text)}</p>")
+        self.result.value = f'<p class="{"won" if won else "lost"}">{html.escape(text)}</p>'
         self.countdown.value = ""
-        self.score.value = f'<span style="font-size:18px">Score: <b>{self.wins}</b> of {self.rounds}</span>'
+        self.score.value = f"<span>Score: <b>{self.wins}</b> of {self.rounds}</span>"
         self.task.value = "Draw freely, or play another round."
         self.play_button.description, self.play_button.icon = "Draw this!", "play"
+
+    def close(self) -> None:
+        """Close the game: the countdown stops and the game stops judging the classifier, which
+        it does not own (the classifier stays open and usable)."""
+        self._stop_timer()
+        self.classifier.on_result(self._judge, remove=True)
+        super().close()
 
     def _stop_timer(self) -> None:
         if self._cancel is not None:

@@ -13,20 +13,20 @@ class DrawingPad(w.VBox):
     """Draw with the mouse or a finger; brush size, Undo and Clear.
 
     `on_drawing(callback)` calls `callback(strokes)` whenever the drawing changes: a stroke
-    ended, or Undo or Clear was pressed. `strokes` is a list of strokes, each a list of (x, y)
-    canvas pixels. Nothing is drawn before the browser view is ready (a Voila trap).
+    ended, or Undo or Clear was pressed (`on_drawing(callback, remove=True)` stops that).
+    `strokes` is a list of strokes, each a list of (x, y) canvas pixels. Nothing is drawn
+    before the browser view is ready (a Voila trap).
     """
 
     def __init__(self, size: int = 280, brush: int = 14, ink: str = "#111", paper: str = "white"):
         self.size, self.ink, self.paper = size, ink, paper
         self.strokes: Strokes = []
         self._current: list[tuple[float, float]] | None = None
-        self._callbacks: list[Callable[[Strokes], None]] = []
+        self._drawing_callbacks = w.CallbackDispatcher()
         self._ready = False
         self._styled: int | None = None  # brush width last sent to the browser
         self._widths: list[int] = []  # brush width of each stroke, for redrawing
-        self.canvas = Canvas(width=size, height=size, layout=w.Layout(
-            width=f"{size}px", height=f"{size}px", border="1px solid #999"))
+        self.canvas = Canvas(width=size, height=size, layout=w.Layout(width=f"{size}px", height=f"{size}px"))
         self.canvas.add_class("mlexp-pad")
         self.brush = w.IntSlider(value=brush, min=2, max=40, description="Brush",
                                  layout=w.Layout(width=f"{size}px"))
@@ -48,9 +48,9 @@ class DrawingPad(w.VBox):
         c.on_touch_cancel(lambda touches: self._end())
         super().__init__([c, self.brush, w.HBox([self.undo_button, self.clear_button])])
 
-    def on_drawing(self, callback: Callable[[Strokes], None]) -> None:
-        """Call `callback(strokes)` whenever the drawing changes."""
-        self._callbacks.append(callback)
+    def on_drawing(self, callback: Callable[[Strokes], None], remove: bool = False) -> None:
+        """Call `callback(strokes)` whenever the drawing changes (`remove=True`: no longer)."""
+        self._drawing_callbacks.register_callback(callback, remove=remove)
 
     # Events -----------------------------------------------------------------------------
     def _client_ready(self) -> None:
@@ -93,9 +93,7 @@ class DrawingPad(w.VBox):
         self._changed()
 
     def _changed(self) -> None:
-        strokes = [list(s) for s in self.strokes]
-        for callback in self._callbacks:
-            callback(strokes)
+        self._drawing_callbacks([list(s) for s in self.strokes])
 
     # Drawing (only once the browser view is ready) -------------------------------------
     def _style(self, width: int) -> None:

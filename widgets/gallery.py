@@ -7,13 +7,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-CARD_STYLE = """<style>
-.mlexp-gallery {display: flex; flex-wrap: wrap; gap: 16px; font-family: sans-serif}
-.mlexp-card {width: 300px; border: 1px solid #ccc; border-radius: 8px; padding: 12px}
-.mlexp-card img {width: 100%; border-radius: 4px; border: 1px solid #eee}
-.mlexp-card h3 {margin: 8px 0 4px}
-.mlexp-card a {margin-right: 12px}
-</style>"""
+from .common import html_box, stylesheet
 
 
 def _picture(path: str | None) -> str:
@@ -35,8 +29,6 @@ def card(title: str, summary: str, demo_href: str, train_href: str, picture: str
     )
 
 
-def gallery(cards: list[str]) -> w.HTML:
+def gallery(cards: list[str]) -> w.VBox:
     """A widget showing the given cards side by side."""
-    box = w.HTML(f'{CARD_STYLE}<div class="mlexp-gallery">{"".join(cards)}</div>')
-    box.add_class("mlexp-gallery-box")
-    return box
+    return w.VBox([stylesheet(), html_box("mlexp-gallery-box", f'<div class="mlexp-gallery">{"".join(cards)}</div>')])

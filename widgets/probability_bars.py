@@ -6,19 +6,11 @@ from typing import Mapping
 
 import ipywidgets as w
 
-STYLE = """<style>
-.mlexp-bars table {border-collapse: collapse; font-family: sans-serif; font-size: 14px}
-.mlexp-bars td {padding: 1px 6px}
-.mlexp-bars .bar {background: #e8e8e8; width: 180px; height: 14px}
-.mlexp-bars .fill {background: #7aa6d6; height: 14px}
-.mlexp-bars tr.top td {font-weight: bold}
-.mlexp-bars tr.top .fill {background: #1f6fc5}
-</style>"""
-
 
 class ProbabilityBars(w.HTML):
     """A bar per class with its probability as a percentage to one decimal (rounded, not
-    floored). With `top=k`, only the k most likely classes are listed, most likely first."""
+    floored). With `top=k`, only the k most likely classes are listed, most likely first. The
+    look comes from the stylesheet (`mlexp.css`); each update sends only the rows."""
 
     def __init__(self, labels, top: int | None = None):
         super().__init__()
@@ -36,7 +28,7 @@ class ProbabilityBars(w.HTML):
             f'<tr class="{"top" if label == best else ""}" data-label="{html.escape(label)}">'
             f"<td>{html.escape(label)}</td>"
             f'<td><div class="bar"><div class="fill" style="width:{100 * p[label]:.1f}%"></div></div></td>'
-            f'<td class="pct" style="text-align:right">{100 * p[label]:.1f}%</td></tr>'
+            f'<td class="pct">{100 * p[label]:.1f}%</td></tr>'
             for label in rows
         )
-        self.value = f"{STYLE}<table>{body}</table>"
+        self.value = f"<table>{body}</table>"

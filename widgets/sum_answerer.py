@@ -6,7 +6,7 @@ from typing import Callable
 
 import ipywidgets as w
 
-from .drawing_classifier import message, notice
+from .common import html_box, notice, stylesheet
 
 
 class SumAnswerer(w.VBox):
@@ -19,13 +19,11 @@ class SumAnswerer(w.VBox):
         self.input = w.Text(value="", placeholder=example, description="Sum:", continuous_update=True,
                             layout=w.Layout(width="260px"))
         self.input.add_class("mlexp-sum-input")
-        self.answer = w.HTML()
-        self.answer.add_class("mlexp-answer")
-        self.status = message("")
-        self.digits = w.HTML()
-        self.digits.add_class("mlexp-digits")
+        self.answer = html_box("mlexp-answer")
+        self.status = html_box("mlexp-message")
+        self.digits = html_box("mlexp-digits")
         self.input.observe(lambda change: self.update(change["new"]), names="value")
-        super().__init__([self.input, self.answer, self.status, self.digits,
+        super().__init__([stylesheet(), self.input, self.answer, self.status, self.digits,
                           w.HTML(f"<small>{html.escape(caption)}</small>")])
         self.add_class("mlexp-sum")
         self.update("")
@@ -42,9 +40,9 @@ class SumAnswerer(w.VBox):
         self._show(f"{result.a}+{result.b} = {result.text}", "", result.digits, verdict)
 
     def _show(self, big: str, note: str, digits=(), verdict: str = "") -> None:
-        colour = "#1a7f37" if verdict == "right" else "#a33"
-        tail = f' <span style="font-size:18px;color:{colour}">({html.escape(verdict)})</span>' if verdict else ""
-        self.answer.value = f'<div style="font-size:40px;font-weight:bold">{html.escape(big)}{tail}</div>'
+        kind = "verdict right" if verdict == "right" else "verdict"
+        tail = f' <span class="{kind}">({html.escape(verdict)})</span>' if verdict else ""
+        self.answer.value = f"<div>{html.escape(big)}{tail}</div>"
         self.status.value = notice(note)
         self.digits.value = self._table(digits)
 
@@ -59,7 +57,6 @@ class SumAnswerer(w.VBox):
             best = sorted(p.items(), key=lambda kv: -kv[1])[:3]
             rows = "".join(f'<tr class="{"top" if i == 0 else ""}"><td><b>{html.escape(d)}</b></td>'
                            f'<td class="pct">{100 * q:.1f}%</td></tr>' for i, (d, q) in enumerate(best))
-            columns.append(f'<td style="vertical-align:top;padding-right:18px" data-position="{position}">'
-                           f'<small style="color:#666">{places[position]}</small><table>{rows}</table></td>')
-        return ('<div style="font-family:sans-serif;font-size:14px">Each answer digit, its likeliest values:'
-                f'<table><tr>{"".join(columns)}</tr></table></div>')
+            columns.append(f'<td data-position="{position}"><small>{places[position]}</small>'
+                           f"<table>{rows}</table></td>")
+        return f'<div>Each answer digit, its likeliest values:<table><tr>{"".join(columns)}</tr></table></div>'

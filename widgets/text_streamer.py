@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 import ipywidgets as w
 
-from .drawing_classifier import message, notice
+from .common import html_box, notice, stylesheet
 
 
 class TextStreamer(w.VBox):
@@ -36,15 +36,14 @@ class TextStreamer(w.VBox):
             widget.add_class(f"mlexp-{name}")
         self.generate_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
-        self.output = w.HTML()
-        self.output.add_class("mlexp-output")
-        self.info = w.HTML()
-        self.info.add_class("mlexp-status")
-        self.status = message("")
+        self.output = html_box("mlexp-output")
+        self.info = html_box("mlexp-status")
+        self.status = html_box("mlexp-message")
         self._task: asyncio.Task | None = None
         self._stopping = False
         self.text = ""
         super().__init__([
+            stylesheet(),
             self.prompt,
             w.HBox([self.temperature, self.length, self.seed], layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.generate_button, self.stop_button, self.info], layout=w.Layout(align_items="center")),
@@ -53,10 +52,8 @@ class TextStreamer(w.VBox):
         self.add_class("mlexp-text")
 
     def _show(self, prompt: str, done: bool) -> None:
-        cursor = "" if done else '<span style="color:#1f6fc5">&#9612;</span>'
-        self.output.value = ('<div style="white-space:pre-wrap;font-family:monospace;font-size:14px;'
-                             'border:1px solid #ddd;padding:8px;max-width:800px">'
-                             f"<b>{html.escape(prompt)}</b>{html.escape(self.text)}{cursor}</div>")
+        cursor = "" if done else '<span class="cursor">&#9612;</span>'
+        self.output.value = f"<div><b>{html.escape(prompt)}</b>{html.escape(self.text)}{cursor}</div>"
 
     def start(self) -> None:
         """Start generating (cancelling a generation still running)."""

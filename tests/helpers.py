@@ -1,0 +1,53 @@
+"""Test helpers shared by several test modules: driving widgets through the widget message
+protocol as the browser does, and which Quick, Draw! drawings a model was trained on."""
+from __future__ import annotations
+
+import numpy as np
+
+from mlexp.data import load_quickdraw, stratified_split
+from widgets import DrawingClassifier
+
+
+def send(widget, **content):
+    """Deliver a frontend event to a widget's comm, exactly as the browser sends it."""
+    widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+
+
+def mouse_stroke(canvas, points):
+    (x, y), rest = points[0], points[1:]
+    send(canvas, event="mouse_down", x=x, y=y)
+    for x, y in rest:
+        send(canvas, event="mouse_move", x=x, y=y)
+    send(canvas, event="mouse_up", x=x, y=y)
+
+
+class PadReplay:
+    """A DrawingClassifier running `model`, drawn on through the widget protocol."""
+
+    def __init__(self, model):
+        self.last = None  # the model's last Prediction; None when the widget refused the drawing
+
+        def classify(strokes):
+            self.last = None
+            self.last = model.classify_strokes(strokes)
+            return self.last
+
+        self.widget = DrawingClassifier(model.labels, classify)
+        send(self.widget.pad.canvas, event="client_ready")
+
+    def draw(self, strokes):
+        """Clear the pad, draw the strokes with the mouse; the prediction after the last one."""
+        self.widget.pad.clear()
+        self.last = None
+        for stroke in strokes:
+            mouse_stroke(self.widget.pad.canvas, stroke)
+        return self.last
+
+
+def trained_on(card) -> dict[str, set[int]]:
+    """Per class, the row numbers of its bitmap file in the model's training split."""
+    args = card["split_args"]
+    _, y, labels = load_quickdraw(args["categories"], args["per_class"])
+    train = stratified_split(y, args["validation"], args["test"], args["seed"])[0]
+    starts = np.searchsorted(y, np.arange(len(labels)))  # y is grouped by class
+    return {label: set((train[y[train] == i] - starts[i]).tolist()) for i, label in enumerate(labels)}

@@ -1,0 +1,48 @@
+"""What the widgets share: the stylesheet (sent to the page once), HTML boxes styled by it,
+and the one-sentence notice shown instead of a traceback."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import anywidget
+import ipywidgets as w
+
+HERE = Path(__file__).parent
+
+
+class Stylesheet(anywidget.AnyWidget):
+    """Shows nothing; puts `mlexp.css` into the page once (anywidget keeps one <style> per
+    widget class, however many views there are)."""
+
+    _esm = HERE / "stylesheet.js"
+    _css = HERE / "mlexp.css"
+
+
+_sheet: Stylesheet | None = None
+
+
+def stylesheet() -> Stylesheet:
+    """The kernel's one Stylesheet widget: put it among a widget's children so the page gets
+    the styles with the widget (the CSS crosses to the browser once per kernel)."""
+    global _sheet
+    if _sheet is None or _sheet.comm is None:  # none yet, or closed
+        _sheet = Stylesheet(layout=w.Layout(display="none"))
+    return _sheet
+
+
+def html_box(css_class: str, value: str = "") -> w.HTML:
+    """An HTML widget with an mlexp-* class, which the stylesheet styles."""
+    box = w.HTML(value)
+    box.add_class(css_class)
+    return box
+
+
+def notice(text) -> str:
+    """The HTML of a one-sentence notice ('' for no text)."""
+    return f"<p>{html.escape(str(text))}</p>" if str(text) else ""
+
+
+def message(text) -> w.VBox:
+    """A one-sentence notice shown on its own (instead of a traceback), with the stylesheet."""
+    return w.VBox([stylesheet(), html_box("mlexp-message", notice(text))])
