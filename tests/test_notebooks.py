@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import mlexp
-from mlexp import notebooks
+from mlexp import Classifier, notebooks
 from mlexp.cli import QUICK  # the parameters of `mlexp train --quick`
-from mlexp.runtime import Classifier
+
 from conftest import REPO
 
 ALL = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "notebooks").rglob("*.ipynb")
@@ -58,7 +58,7 @@ def test_training_notebook_quick_mode_exports_a_working_model(name, data_dir, tm
                 "training_seconds", "labels"):
         assert key in card
     assert card["test_accuracy"] > accuracy
-    model = Classifier(mlexp.get(name), tmp_path / name / "model.tflite")
+    model = Classifier.from_experiment(mlexp.get(name), tmp_path / name)
     assert model.probabilities([[[0.0] * 28] * 28]).shape == (1, len(card["labels"]))
 
 
@@ -81,9 +81,11 @@ def test_sequence_notebook_quick_mode_exports_a_working_model(name, data_dir, tm
         assert len("".join(model.stream("The ", 20, 0.5, seed=0))) == 20
 
 
-def test_sketch_notebooks_differ_only_in_their_model():
-    """The title, the number of epochs and the model cells: nothing else."""
-    mlp, cnn = (json.loads((REPO / f"notebooks/sketch_{kind}/train.ipynb").read_text())["cells"]
+@pytest.mark.parametrize("family, parameters", [("sketch", ["EPOCHS"]), ("digits", ["EPOCHS", "AUGMENT"])])
+def test_drawing_notebooks_differ_only_in_their_model(family, parameters):
+    """The title, a few parameters (the number of epochs, the augmentation) and the model
+    cells: nothing else."""
+    mlp, cnn = (json.loads((REPO / f"notebooks/{family}_{kind}/train.ipynb").read_text())["cells"]
                 for kind in ("mlp", "cnn"))
     assert len(mlp) == len(cnn)
     differ = [(a, b) for a, b in zip(mlp, cnn) if a["source"] != b["source"]]
@@ -91,7 +93,7 @@ def test_sketch_notebooks_differ_only_in_their_model():
     (mlp_parameters, cnn_parameters) = differ[1]
     mlp_lines, cnn_lines = ("".join(c["source"]).splitlines() for c in (mlp_parameters, cnn_parameters))
     changed = [line for line in mlp_lines if line not in cnn_lines]
-    assert len(changed) == 1 and changed[0].startswith("EPOCHS = ")
+    assert [line.split(" = ")[0] for line in changed] == parameters
 
 
 def test_text_notebooks_differ_only_in_their_introduction_and_parameters():
