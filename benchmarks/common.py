@@ -6,6 +6,9 @@ import statistics
 import time
 
 import numpy as np
+from playwright.sync_api import sync_playwright
+
+from voila_server import launch_chromium, voila_server
 
 
 def timings(fn, n: int, warmup: int = 3) -> tuple[float, float]:
@@ -40,9 +43,6 @@ def table(results: dict[str, dict], goals: dict[str, str]) -> str:
 def in_browser(names, measure) -> dict:
     """{name: measure(name, server, browser)} with one Voila server (as `mlexp demo` starts it)
     and one headless Chromium."""
-    from playwright.sync_api import sync_playwright
-    from voila_server import launch_chromium, voila_server
-
     with voila_server(cull_idle=10) as server, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         results = {name: measure(name, server, browser) for name in names}

@@ -26,6 +26,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import numpy as np  # noqa: E402
 
 import mlexp  # noqa: E402
+
 import common  # noqa: E402
 from common import timings  # noqa: E402
 from voila_server import PAD_READY, draw, wait_for_pad  # noqa: E402

@@ -1,5 +1,9 @@
-"""Packaging: environment.yml installs the same stack as pyproject.toml; Binder uses it."""
+"""Packaging: environment.yml installs the same stack as pyproject.toml; Binder uses it; the wheel
+holds the browser-side files; the code passes the linter."""
+import subprocess
+import sys
 import tomllib
+import zipfile
 
 import yaml
 
@@ -26,3 +30,22 @@ def test_binder_uses_that_environment_and_culls_kernels():
 def test_readme_binder_badge_opens_the_gallery_in_voila():
     readme = (REPO / "README.md").read_text()
     assert "mybinder.org/v2/gh/" in readme and "urlpath=voila%2Frender%2Fnotebooks%2Findex.ipynb" in readme
+
+
+def test_the_wheel_holds_the_stylesheet_and_browser_code(tmp_path):
+    """Every .js and .css file next to the widgets (what anywidget sends to the page) ships."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(tmp_path)],
+                   check=True, capture_output=True, timeout=600)
+    names = set(zipfile.ZipFile(next(tmp_path.glob("mlexp-*.whl"))).namelist())
+    browser_side = {p.relative_to(REPO).as_posix() for p in (REPO / "widgets").rglob("*")
+                    if p.suffix in (".js", ".css")}
+    assert {"widgets/mlexp.css", "widgets/stylesheet.js"} <= browser_side <= names
+    assert "mlexp/data/quickdraw_categories.txt" in names
+
+
+def test_the_linter_passes():
+    """Ruff with the project's rules (pyproject.toml): style, unused names, sorted imports, and no
+    import inside a function but the declared lazy heavy ones (TensorFlow, LiteRT, matplotlib)."""
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(REPO)], capture_output=True,
+                         text=True, cwd=REPO)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -4,6 +4,7 @@ import pytest
 from PIL import Image
 
 from mlexp.preprocess import BadDrawing, image_to_mnist, open_image, strokes_to_mnist
+
 from drawings import DIGITS, place, render
 
 

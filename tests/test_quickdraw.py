@@ -5,9 +5,12 @@ import threading
 
 import numpy as np
 import pytest
+from PIL import ImageOps
 
 from mlexp.data import DataUnavailable, load_quickdraw, quickdraw
-from mlexp.preprocess import BadDrawing, strokes_to_quickdraw
+from mlexp.preprocess import BadDrawing, image_to_quickdraw, strokes_to_quickdraw
+
+from drawings import render
 
 
 def tiny_mirror(folder, counts):
@@ -111,11 +114,6 @@ def test_recipe_reproduces_googles_bitmaps_from_their_strokes(data_dir):
 def test_pictures_of_sketches_get_quickdraws_pen_width_and_frame(width):
     """A sketch drawn thin or thick (up to the pad's default brush), light or dark, comes out
     like the strokes' own recipe."""
-    from PIL import ImageOps
-
-    from drawings import render
-    from mlexp.preprocess import image_to_quickdraw
-
     house = [[(60, 230), (60, 120), (140, 50), (220, 120), (220, 230), (60, 230)],
              [(120, 230), (120, 170), (160, 170), (160, 230)]]
     reference = strokes_to_quickdraw(house)
