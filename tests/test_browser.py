@@ -268,15 +268,17 @@ def test_a_single_click_asks_for_a_whole_digit(demo):
     assert page.locator(".mlexp-bars tr.top").count() == 0
 
 
+TOP_BAR_COLOUR = "() => getComputedStyle(document.querySelector('.mlexp-bars tr.top .fill')).backgroundColor"
+
+
 def test_the_stylesheet_is_in_the_page_once_and_styles_the_demo(demo):
     page, _ = demo
     looks = """() => ({sheets: document.querySelectorAll('style[id="widgets.common.Stylesheet"]').length,
                       prompt: getComputedStyle(document.querySelector('.mlexp-message p')).color,
-                      answer: getComputedStyle(document.querySelector('.mlexp-answer div')).fontSize})"""
+                      answer: getComputedStyle(document.querySelector('.mlexp-answer .big')).fontSize})"""
     assert page.evaluate(looks) == {"sheets": 1, "prompt": "rgb(170, 51, 51)", "answer": "64px"}
     draw_and_wait(page, place(SHAPES["1"], 30, 20, 150))
-    top = "() => getComputedStyle(document.querySelector('.mlexp-bars tr.top .fill')).backgroundColor"
-    assert page.evaluate(top) == "rgb(31, 111, 197)"
+    assert page.evaluate(TOP_BAR_COLOUR) == "rgb(31, 111, 197)"
 
 
 def test_kernel_of_a_closed_demo_is_culled_but_not_while_connected(browser, server):
@@ -313,6 +315,7 @@ def test_demo_works_inside_jupyterlab(page, server):
         draw_and_wait(page, place(SHAPES["7"], 120, 100, 120))
         assert answer(page) == "7"
         assert_bars_agree(page, "7", experiment.labels)
+        assert page.evaluate(TOP_BAR_COLOUR) == "rgb(31, 111, 197)"  # the stylesheet reached JupyterLab too
     finally:
         page.goto("about:blank")  # leave JupyterLab before its file goes
         copy.unlink()

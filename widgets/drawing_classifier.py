@@ -51,7 +51,7 @@ class DrawingClassifier(w.HBox):
         """Show the answer, a note (or none), the input the model saw (blank if none) and the
         bars. The bars go last: they are what tests and benchmarks wait for."""
         self.seen.value = _png(np.zeros((28, 28)) if seen is None else seen)
-        self.answer.value = f"<div>{html.escape(big)}</div>"
+        self.answer.value = f'<div class="big">{html.escape(big)}</div>'
         self.status.value = notice(note)
         self.bars.show(probabilities or {})
 

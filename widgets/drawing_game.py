@@ -67,7 +67,7 @@ class DrawingGame(w.VBox):
         self.target, self._guess = target, None
         self._started = self.clock()
         self._deadline = self._started + self.seconds
-        self.task.value = f'<span class="mlexp-big">Draw: <b class="mlexp-target">{html.escape(target)}</b></span>'
+        self.task.value = f'<span class="big">Draw: <b class="mlexp-target">{html.escape(target)}</b></span>'
         self.result.value = ""
         self.play_button.description, self.play_button.icon = "Skip", "forward"
         self._tick()

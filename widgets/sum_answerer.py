@@ -42,7 +42,7 @@ class SumAnswerer(w.VBox):
     def _show(self, big: str, note: str, digits=(), verdict: str = "") -> None:
         kind = "verdict right" if verdict == "right" else "verdict"
         tail = f' <span class="{kind}">({html.escape(verdict)})</span>' if verdict else ""
-        self.answer.value = f"<div>{html.escape(big)}{tail}</div>"
+        self.answer.value = f'<div class="big">{html.escape(big)}{tail}</div>'
         self.status.value = notice(note)
         self.digits.value = self._table(digits)
 
@@ -59,4 +59,5 @@ class SumAnswerer(w.VBox):
                            f'<td class="pct">{100 * q:.1f}%</td></tr>' for i, (d, q) in enumerate(best))
             columns.append(f'<td data-position="{position}"><small>{places[position]}</small>'
                            f"<table>{rows}</table></td>")
-        return f'<div>Each answer digit, its likeliest values:<table><tr>{"".join(columns)}</tr></table></div>'
+        return (f'<div class="places">Each answer digit, its likeliest values:'
+                f'<table><tr>{"".join(columns)}</tr></table></div>')

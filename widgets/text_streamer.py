@@ -53,7 +53,7 @@ class TextStreamer(w.VBox):
 
     def _show(self, prompt: str, done: bool) -> None:
         cursor = "" if done else '<span class="cursor">&#9612;</span>'
-        self.output.value = f"<div><b>{html.escape(prompt)}</b>{html.escape(self.text)}{cursor}</div>"
+        self.output.value = f'<div class="text"><b>{html.escape(prompt)}</b>{html.escape(self.text)}{cursor}</div>'
 
     def start(self) -> None:
         """Start generating (cancelling a generation still running)."""
