@@ -51,7 +51,7 @@ def _show(result, json_output: bool, **fields) -> None:
         print(json.dumps({**fields, **result.as_json()}))
         return
     print("".join(f"{value}: " for value in fields.values()), end="")
-    for piece in result.lines():
+    for piece in result.pieces():
         print(piece, end="", flush=True)
     print()
 

@@ -76,8 +76,8 @@ class LiteRTModel:
 
 
 class Result:
-    """What a predictor's `predict` returns: `as_json()` for `mlexp predict --json`, `lines()`
-    for the terminal (pieces printed as they come), and `note`, a sentence about the input
+    """What a predictor's `predict` returns: `as_json()` for `mlexp predict --json`, `pieces()`
+    of text for the terminal (printed as they come), and `note`, a sentence about the input
     ('' when there is nothing to say)."""
 
     note = ""
@@ -85,7 +85,7 @@ class Result:
     def as_json(self) -> dict:
         raise NotImplementedError
 
-    def lines(self) -> Iterator[str]:
+    def pieces(self) -> Iterator[str]:
         yield str(self)
 
 
@@ -111,8 +111,8 @@ class Predictor(LiteRTModel):
         return f"Model: {self.path.name}"
 
     def predict(self, item, **options) -> Result:
-        """The model's answer for one input (see READS); ValueError (one sentence) if it
-        cannot use it."""
+        """The model's answer for one input (see READS; for text, `mlexp predict` also passes
+        `length`, `temperature` and `seed`); ValueError (one sentence) if it cannot use it."""
         raise NotImplementedError
 
     def evaluate(self) -> dict:

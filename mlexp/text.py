@@ -97,7 +97,7 @@ def sample(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> 
 
 @dataclass
 class Continuation(Result):
-    """A text's continuation, generated while it is read: `lines()` streams the prompt then each
+    """A text's continuation, generated while it is read: `pieces()` streams the prompt then each
     new character; `as_json()` generates it all."""
 
     prompt: str
@@ -106,7 +106,7 @@ class Continuation(Result):
     seed: int | None
     note: str = ""
 
-    def lines(self) -> Iterator[str]:
+    def pieces(self) -> Iterator[str]:
         yield self.prompt
         yield from self.characters
 
