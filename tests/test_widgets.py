@@ -163,19 +163,22 @@ def test_redrawing_keeps_each_strokes_own_brush(pad):
     assert 7 in values and 31 not in values  # the remaining stroke's width, not the slider's
 
 
-def test_callbacks_can_be_removed_the_ipywidgets_way(pad):
+def test_callbacks_can_be_removed_the_ipywidgets_way():
     demo = classifier_demo(lambda strokes: {"1": 1.0})
     results, drawings = [], []
-    demo.on_result(lambda label, p: results.append(label))
-    extra = drawings.append
-    demo.pad.on_drawing(extra)
+
+    def on_result(label, probabilities):
+        results.append(label)
+
+    demo.on_result(on_result)
+    demo.pad.on_drawing(drawings.append)
     mouse_stroke(demo.pad.canvas, [(10, 10), (200, 200)])
     assert results == ["1"] and len(drawings) == 1
-    demo.pad.on_drawing(extra, remove=True)
-    demo.on_result(results.append, remove=True)  # never registered: nothing happens
+    demo.on_result(on_result, remove=True)
+    demo.pad.on_drawing(drawings.append, remove=True)
     mouse_stroke(demo.pad.canvas, [(10, 10), (200, 100)])
-    assert results == ["1", "1"] and len(drawings) == 1
-    assert ">1<" in demo.answer.value  # the classifier's own callback on its pad still runs
+    assert results == ["1"] and len(drawings) == 1, "removed callbacks are not called again"
+    assert len(demo.pad.strokes) == 2 and ">1<" in demo.answer.value  # the classifier's own callback still runs
 
 
 def test_the_stylesheet_is_sent_once_not_with_each_update():
