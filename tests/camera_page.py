@@ -1,0 +1,138 @@
+"""Helpers for the camera's browser tests: a y4m video for Chromium's fake camera, a small
+notebook showing a Camera (written under notebooks/, git-ignored), and the widget's frame and
+ack messages as they cross the kernel websocket."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from PIL import Image
+
+CHROMIUM_CAMERA = ["--use-fake-device-for-media-stream"]  # plus --use-file-for-fake-video-capture=...
+GRANTED = ["--use-fake-ui-for-media-stream"]               # answers the permission prompt with yes
+SIZE = (640, 480)
+
+
+def photo(path: Path) -> np.ndarray:
+    """The photo as the fake camera shows it: RGB, resized to SIZE."""
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB").resize(SIZE, Image.BILINEAR))
+
+
+def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
+    """Write RGB frames (H, W, 3) as a y4m video: a header, then per frame `FRAME` and I420
+    planes (BT.601, video range), which Chromium's fake camera plays in a loop."""
+    height, width = frames[0].shape[:2]
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            r, g, b = (frame[..., i].astype(np.float32) / 255 for i in range(3))
+            y = 16 + 65.481 * r + 128.553 * g + 24.966 * b
+            u = 128 - 37.797 * r - 74.203 * g + 112.0 * b
+            v = 128 + 112.0 * r - 93.786 * g - 18.214 * b
+            half = lambda c: c.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))  # noqa: E731
+            out.write(b"FRAME\n")
+            for plane in (y, half(u), half(v)):
+                out.write(np.clip(np.round(plane), 0, 255).astype(np.uint8).tobytes())
+
+
+# The notebook: a Camera whose frames update a JSON status line; buttons stop and close it.
+CODE = """\
+import json, time
+import numpy as np
+import ipywidgets as w
+from widgets.camera import Camera
+from widgets.common import stylesheet
+
+DELAY, OUT = {delay!r}, {out!r}
+camera = Camera(fps={fps!r})
+info = w.HTML("{{}}")
+info.add_class("lab-test-info")
+times, stats = [], {{"frames": 0}}
+
+def show(*_):
+    stats.update(state=camera.state, error=camera.error, received=camera.frames_received,
+                 facing=camera.facing_mode, device=camera.device_id, devices=len(camera.devices))
+    info.value = json.dumps(stats)
+
+def on_frame(frame):
+    time.sleep(DELAY)  # a slow model
+    now = time.monotonic()
+    times.append(now)
+    recent = [t for t in times if t > now - 3]
+    stats.update(frames=len(times), shape=list(frame.shape), mean=frame.reshape(-1, 3).mean(0).tolist(),
+                 fps=(len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 2 else 0.0)
+    if len(times) == 5:
+        np.save(OUT, frame)
+        camera.overlay = {{"boxes": [{{"box": [0.05, 0.1, 0.35, 0.6], "label": "left", "score": 0.9}}],
+                          "points": [[0.1, 0.7], [0.3, 0.8]], "lines": [[0, 1]]}}
+    show()
+
+camera.on_frame(on_frame)
+camera.observe(show, ["state", "error", "facing_mode", "device_id", "devices"])
+stop = w.Button(description="Stop camera")
+stop.on_click(lambda _: setattr(camera, "running", not camera.running))
+close = w.Button(description="Close camera")
+close.on_click(lambda _: camera.close())
+display(w.VBox([stylesheet(), camera, info, w.HBox([stop, close])]))
+"""
+
+
+def write_notebook(path: Path, out: Path, fps: float = 15, delay: float = 0.0) -> Path:
+    """A notebook showing a Camera at `fps` whose callback sleeps `delay` s; its fifth frame is
+    saved to `out` (.npy) and sets an overlay on the left of the frame."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(CODE.format(delay=delay, out=str(out), fps=fps))]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+    return path
+
+
+def status(page) -> dict:
+    """The notebook's status line (frames, fps, mean colour, state, error), {} before any."""
+    text = page.locator(".lab-test-info").inner_text(timeout=60_000).strip()
+    return json.loads(text) if text.startswith("{") else {}
+
+
+def wait_status(page, check, timeout: float = 60) -> dict:
+    """Poll the status line until `check(status)` holds; fail with the last one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = status(page)
+        if check(now):
+            return now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the camera notebook's status stayed {now}")
+        page.wait_for_timeout(200)
+
+
+class Wire:
+    """Frames the page sends and acks it receives on the kernel websockets, in order, with the
+    most frames ever in flight (sent, not yet acknowledged)."""
+
+    FRAME = re.compile(rb'"type":\s*"frame",\s*"id":\s*(\d+)')
+    ACK = re.compile(rb'"type":\s*"ack",\s*"id":\s*(\d+)')
+
+    def __init__(self, page):
+        self.sent: list[tuple[float, int]] = []
+        self.acked: set[int] = set()
+        self.max_in_flight = 0
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket) -> None:
+        socket.on("framesent", lambda payload: self._seen(payload, self.FRAME))
+        socket.on("framereceived", lambda payload: self._seen(payload, self.ACK))
+
+    def _seen(self, payload, pattern) -> None:
+        data = payload.encode() if isinstance(payload, str) else payload
+        for match in pattern.finditer(data):
+            if pattern is self.FRAME:
+                self.sent.append((time.monotonic(), int(match.group(1))))
+                waiting = sum(1 for _, i in self.sent if i not in self.acked)
+                self.max_in_flight = max(self.max_in_flight, waiting)
+            else:
+                self.acked.add(int(match.group(1)))
