@@ -1,14 +1,16 @@
 """widgets: UI components for the experiments. They import no TensorFlow and no model code:
 they emit what people make (strokes, text) and display results they are given. Their look is
 one stylesheet, `mlexp.css`, sent to the page once."""
+from .camera import Camera
 from .common import message
 from .drawing_classifier import DrawingClassifier
 from .drawing_game import DrawingGame
 from .drawing_pad import DrawingPad
 from .gallery import card, gallery
 from .probability_bars import ProbabilityBars
+from .rps_game import GestureView, RPSGame
 from .sum_answerer import SumAnswerer
 from .text_streamer import TextStreamer
 
 __all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "DrawingGame", "SumAnswerer", "TextStreamer",
-           "message", "card", "gallery"]
+           "message", "card", "gallery", "Camera", "GestureView", "RPSGame"]
