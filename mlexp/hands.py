@@ -1,0 +1,236 @@
+"""A hand finder: MediaPipe's palm detector and hand-landmark models (`models/hand/`) run with
+LiteRT and numpy, no TensorFlow. `HandFinder().find(rgb)` gives a `Hand` (box, 21 landmarks,
+world landmarks, left/right, presence) or None; `hand_features` turns one into a gesture
+classifier's input. The recipe (input range, anchors, decoding, crops) is MediaPipe Hands'."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .litert import LiteRTModel, ModelMissing, models_dir
+
+HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (
+    (0, 1), (1, 2), (2, 3), (3, 4),  # thumb
+    (0, 5), (5, 6), (6, 7), (7, 8),  # index finger
+    (9, 10), (10, 11), (11, 12),  # middle finger
+    (13, 14), (14, 15), (15, 16),  # ring finger
+    (0, 17), (17, 18), (18, 19), (19, 20),  # little finger
+    (5, 9), (9, 13), (13, 17),  # palm
+)
+FINGERTIPS = (4, 8, 12, 16, 20)
+KNUCKLES = (1, 5, 9, 13, 17)  # each finger's first joint from the palm (thumb: its CMC joint)
+PALM_SIZE, LANDMARK_SIZE = 192, 224
+PRESENCE = 0.5  # below it: no hand
+
+
+def _anchors() -> np.ndarray:
+    """(2016, 2) anchor centres in [0, 1]: strides 8, 16, 16, 16, two anchors per cell per layer,
+    the three stride-16 layers merged (6 per cell); ordered y, then x, then anchor."""
+    centres = []
+    for stride, per_cell in ((8, 2), (16, 6)):
+        n = PALM_SIZE // stride
+        y, x = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n, indexing="ij")
+        centres.append(np.repeat(np.stack([x.ravel(), y.ravel()], 1), per_cell, axis=0))
+    return np.concatenate(centres).astype(np.float32)
+
+
+ANCHORS = _anchors()
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union of one (x1, y1, x2, y2) box with each of `boxes`."""
+    w = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
+    h = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
+    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
+    return w * h / np.maximum(area(box) + area(boxes) - w * h, 1e-9)
+
+
+def _weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, threshold: float = 0.3):
+    """MediaPipe's weighted non-maximum suppression: each best remaining detection is replaced by
+    the score-weighted mean of those overlapping it (IoU > threshold); yields (box, points, score)."""
+    order = np.argsort(-scores)
+    while len(order):
+        overlap = _iou(boxes[order[0]], boxes[order]) > threshold
+        group, weights = order[overlap], scores[order[overlap]][:, None]
+        yield ((boxes[group] * weights).sum(0) / weights.sum(), (points[group] * weights[:, :, None]).sum(0)
+               / weights.sum(), float(scores[order[0]]))
+        order = order[~overlap]
+
+
+def _angle(start: np.ndarray, end: np.ndarray) -> float:
+    """The rotation (radians, image y down) that makes start -> end point up."""
+    return float(np.pi / 2 - np.arctan2(-(end[1] - start[1]), end[0] - start[0]))
+
+
+def _rect(centre: np.ndarray, width: float, height: float, angle: float, scale: float, shift: float):
+    """MediaPipe's RectTransformation: shift by `shift` of the height along the rotated y axis,
+    square to the longer side, scale. A rect is (centre x, centre y, side, angle), in pixels."""
+    x = centre[0] - height * shift * np.sin(angle)
+    y = centre[1] + height * shift * np.cos(angle)
+    return (float(x), float(y), max(width, height) * scale, angle)
+
+
+def _rect_from_landmarks(points: np.ndarray):
+    """The landmark model's next crop from its landmarks (MediaPipe's tracking rect)."""
+    angle = _angle(points[0], ((points[5] + points[13]) / 2 + points[9]) / 2)
+    sub = points[[0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18], :2]
+    mid = (sub.min(0) + sub.max(0)) / 2
+    c, s = np.cos(angle), np.sin(angle)
+    upright = (sub - mid) @ np.array([[c, -s], [s, c]])  # rotated by -angle
+    low, high = upright.min(0), upright.max(0)
+    centre = np.array([[c, -s], [s, c]]) @ ((low + high) / 2) + mid
+    return _rect(centre, *(high - low), angle, scale=2.0, shift=-0.1)
+
+
+@dataclass
+class Hand:
+    """One hand found in an image."""
+
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the image's pixels, around the landmarks (clipped to it)
+    landmarks: np.ndarray  # (21, 3): x, y in image pixels, z relative depth (same scale as x; smaller is nearer)
+    world: np.ndarray  # (21, 3) world landmarks in metres, origin near the hand's centre, image axes
+    handedness: str  # "left" | "right": the person's hand if the image is not mirrored (a camera's
+    #                  own frames); swap them for a mirrored (selfie-preview) picture
+    presence: float  # the landmark model's hand presence probability
+    found_by: str  # "palm" | "tracking" | "whole image"
+
+    def crop(self, image: np.ndarray, size: int, margin: float = 0.15) -> np.ndarray:
+        """(size, size, 3) uint8: the square around the box, enlarged by `margin` of its side on
+        every side; the image's edge pixels are repeated where the square leaves the image."""
+        x1, y1, x2, y2 = self.box
+        side = max(x2 - x1, y2 - y1, 1.0) * (1 + 2 * margin)
+        x0, y0 = round((x1 + x2 - side) / 2), round((y1 + y2 - side) / 2)
+        n = max(round(side), 1)
+        rows = np.clip(np.arange(y0, y0 + n), 0, image.shape[0] - 1)
+        cols = np.clip(np.arange(x0, x0 + n), 0, image.shape[1] - 1)
+        square = Image.fromarray(np.ascontiguousarray(image[rows][:, cols, :3]))
+        return np.asarray(square.resize((size, size), Image.BILINEAR))
+
+
+class HandFinder:
+    """Palm detector -> hand-landmark model, MediaPipe's way, on RGB uint8 images."""
+
+    PALM_FILE, LANDMARK_FILE = "palm_detection_lite.tflite", "hand_landmark_lite.tflite"
+
+    def __init__(self, model_dir: str | Path | None = None, num_threads: int = 2):
+        folder = Path(model_dir) if model_dir is not None else models_dir() / "hand"
+        for name in (self.PALM_FILE, self.LANDMARK_FILE):
+            if not (folder / name).is_file():
+                raise ModelMissing(f"The hand model file {folder / name} is missing: it ships with mlexp in "
+                                   "models/hand/ (MediaPipe Hands, from the mediapipe==0.10.21 wheel).")
+        self.palm = LiteRTModel(folder / self.PALM_FILE, num_threads)
+        self.landmark = LiteRTModel(folder / self.LANDMARK_FILE, num_threads)
+        self._tracked: tuple | None = None  # (image shape, rect) of the last hand found
+
+    def reset(self) -> None:
+        """Forget the tracked hand: the next `find(track=True)` starts with the palm detector."""
+        self._tracked = None
+
+    def palms(self, image: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """The palm detector's detections, best first: (box x1 y1 x2 y2, 7 keypoints (7, 2), score),
+        in the image's pixels."""
+        h, w = image.shape[:2]
+        scale = PALM_SIZE / max(h, w)
+        size = (max(round(w * scale), 1), max(round(h * scale), 1))
+        pad = np.array([(PALM_SIZE - size[0]) // 2, (PALM_SIZE - size[1]) // 2])
+        frame = np.zeros((PALM_SIZE, PALM_SIZE, 3), np.float32)  # letterbox: black borders
+        frame[pad[1]:pad[1] + size[1], pad[0]:pad[0] + size[0]] = Image.fromarray(image).resize(size, Image.BILINEAR)
+        raw, logits = self.palm.run(frame[None] / 255.0)
+        scores = 1 / (1 + np.exp(-np.clip(logits[0, :, 0], -100, 100)))
+        keep = scores >= 0.5
+        if not keep.any():
+            return []
+        raw, anchors = raw[0, keep] / PALM_SIZE, ANCHORS[keep]
+        centre, half = raw[:, :2] + anchors, raw[:, 2:4] / 2
+        boxes = (np.concatenate([centre - half, centre + half], 1) * PALM_SIZE - np.tile(pad, 2)) / scale
+        points = ((raw[:, 4:].reshape(-1, 7, 2) + anchors[:, None]) * PALM_SIZE - pad) / scale
+        return list(_weighted_nms(boxes, points, scores[keep]))
+
+    def _landmarks(self, image: np.ndarray, rect, found_by: str) -> Hand:
+        """The landmark model on the rotated square `rect` (centre x, centre y, side, angle) of the image."""
+        cx, cy, side, angle = rect
+        c, s, k = np.cos(angle), np.sin(angle), side / LANDMARK_SIZE
+        half = LANDMARK_SIZE / 2 * k  # crop pixel (u, v) -> image point: centre + R(angle) @ ((u, v) - 112) * k
+        affine = (c * k, -s * k, cx - half * (c - s), s * k, c * k, cy - half * (s + c))
+        crop = Image.fromarray(image).transform((LANDMARK_SIZE, LANDMARK_SIZE), Image.AFFINE, affine, Image.BILINEAR)
+        points, presence, right, world = self.landmark.run(np.asarray(crop, np.float32)[None] / 255.0)
+        # MediaPipe labels hands assuming a mirrored (selfie) image; its raw score is > 0.5 for what
+        # looks like a right hand, i.e. the person's right hand in a non-mirrored image.
+        rotation = np.array([[c, -s], [s, c]])
+        points, world = points.reshape(21, 3), world.reshape(21, 3)
+        points[:, :2] = (points[:, :2] - LANDMARK_SIZE / 2) @ rotation.T * k + (cx, cy)
+        points[:, 2] *= k
+        world[:, :2] = world[:, :2] @ rotation.T
+        x1, y1 = np.clip(points[:, :2].min(0), 0, None)
+        x2, y2 = np.minimum(points[:, :2].max(0), (image.shape[1], image.shape[0]))
+        return Hand((float(x1), float(y1), float(x2), float(y2)), points, world,
+                    "right" if right[0, 0] > 0.5 else "left", float(presence[0, 0]), found_by)
+
+    def find(self, image: np.ndarray, whole_image: bool = False, track: bool = False) -> Hand | None:
+        """The most likely hand in an (H, W, 3) uint8 RGB image, or None. `whole_image`: when the
+        palm detector finds none, read the image itself as a hand crop (padded to a square; the
+        most present of it upright and turned by 90, 180 and 270 degrees).
+        `track` (video): start from the previous call's hand, skipping the palm detector."""
+        if np.ndim(image) != 3 or np.shape(image)[2] < 3 or min(np.shape(image)[:2]) < 2:
+            raise ValueError(f"The hand finder needs an (H, W, 3) RGB image, not an array of shape {np.shape(image)}.")
+        image = np.ascontiguousarray(np.asarray(image)[..., :3], dtype=np.uint8)
+        found = lambda hand: hand if hand is not None and hand.presence >= PRESENCE else None  # noqa: E731
+        hand = None
+        if track and self._tracked is not None and self._tracked[0] == image.shape:
+            hand = found(self._landmarks(image, self._tracked[1], "tracking"))
+        for box, points, _ in [] if hand else self.palms(image)[:2]:
+            # MediaPipe's crop: wrist -> middle knuckle turned upright, 2.6x the palm, shifted to the fingers
+            rect = _rect((box[:2] + box[2:]) / 2, *(box[2:] - box[:2]), _angle(points[0], points[2]), 2.6, -0.5)
+            if hand := found(self._landmarks(image, rect, "palm")):
+                break
+        if hand is None and whole_image:  # the image as a hand crop, turned 4 ways (hands held sideways)
+            h, w = image.shape[:2]
+            turns = [self._landmarks(image, (w / 2, h / 2, max(h, w), k * np.pi / 2), "whole image") for k in range(4)]
+            hand = found(max(turns, key=lambda turned: turned.presence))
+        if hand is None:
+            self._tracked = None
+            return None
+        self._tracked = (image.shape, _rect_from_landmarks(hand.landmarks))
+        return hand
+
+
+FINGERS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
+_NAMES = ("thumb", "index", "middle", "ring", "little")
+_PAIRS = [(a, b) for a in range(5) for b in range(a + 1, 5)]
+FEATURE_NAMES: tuple[str, ...] = (
+    tuple(f"{axis}{i}" for i in range(21) for axis in "xyz")
+    + tuple(f"{name} tip to wrist" for name in _NAMES)
+    + tuple(f"{_NAMES[a]} tip to {_NAMES[b]} tip" for a, b in _PAIRS)
+    + tuple(f"{name} straightness" for name in _NAMES)
+)
+
+
+def hand_features(hand: Hand) -> np.ndarray:
+    """float32 (83,), named in FEATURE_NAMES, from the world landmarks (so neither the hand's place,
+    size nor turn in the image matters): the 21 points (x, y, z) relative to the wrist, in the
+    palm's frame (y: wrist -> middle knuckle, x: little -> index knuckle, z: out of the palm of a
+    right hand), divided by the palm's size (mean wrist-knuckle distance), left hands mirrored to
+    right ones; then each fingertip's distance to the wrist and to every other fingertip (same
+    unit), and each finger's straightness (knuckle-to-tip distance over the length of its bones)."""
+    points = hand.world.astype(np.float64) - hand.world[0]
+    up = points[9] / np.linalg.norm(points[9])
+    across = points[5] - points[17]
+    across = across - across @ up * up
+    across /= np.linalg.norm(across)
+    frame = np.stack([across, up, np.cross(across, up)], 1)
+    size = np.linalg.norm(points[[5, 9, 13, 17]], axis=1).mean()
+    local = points @ frame / size
+    if hand.handedness == "left":  # a mirror image keeps x and y in the palm's frame and turns z over
+        local[:, 2] *= -1
+    tips = local[list(FINGERTIPS)]
+    bones = [np.linalg.norm(np.diff(local[list(finger)], axis=0), axis=1).sum() for finger in FINGERS]
+    straight = [np.linalg.norm(local[f[3]] - local[f[0]]) / max(b, 1e-9) for f, b in zip(FINGERS, bones)]
+    return np.concatenate([
+        local.ravel(),
+        np.linalg.norm(tips, axis=1),
+        [np.linalg.norm(tips[a] - tips[b]) for a, b in _PAIRS],
+        straight,
+    ]).astype(np.float32)
