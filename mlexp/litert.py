@@ -10,6 +10,13 @@ from typing import Iterator
 
 import numpy as np
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def models_dir() -> Path:
+    """Folder holding `<name>/model.tflite`; `MLEXP_MODELS_DIR` overrides the repo's `models/`."""
+    return Path(os.environ.get("MLEXP_MODELS_DIR") or REPO_ROOT / "models")
+
 
 class ModelMissing(FileNotFoundError):
     """An exported model file is not there; the message says how to make it."""

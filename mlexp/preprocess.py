@@ -200,5 +200,29 @@ def image_to_quickdraw(img: Image.Image) -> np.ndarray:
     return frame
 
 
+def square_image(image, size: int) -> np.ndarray:
+    """A photo (PIL image, or an RGB/grey/RGBA uint8 array) -> (size, size, 3) uint8 RGB: the
+    shorter side padded to a square, centred, by repeating the edge pixels (no black bars and
+    no mirrored fingers), then resized with a Lanczos filter. Training, evaluation, the CLI and
+    live hand crops all go through this one function."""
+    if isinstance(image, Image.Image):
+        image = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        a = np.clip(np.rint(a), 0, 255).astype(np.uint8)
+    if a.ndim == 2:
+        a = np.repeat(a[..., None], 3, axis=2)
+    if a.ndim != 3 or a.shape[2] not in (1, 3, 4) or min(a.shape[:2]) < 1:
+        raise BadDrawing(f"An image of shape {a.shape} is not a photo (expected height x width x 3).")
+    a = np.repeat(a, 3, axis=2) if a.shape[2] == 1 else a[..., :3]
+    h, w = a.shape[:2]
+    if h != w:
+        top, left = (w - h) // 2 if w > h else 0, (h - w) // 2 if h > w else 0
+        a = np.pad(a, ((top, max(h, w) - h - top), (left, max(h, w) - w - left), (0, 0)), mode="edge")
+    if a.shape[0] != size:
+        a = np.asarray(Image.fromarray(a).resize((size, size), Image.Resampling.LANCZOS))
+    return np.ascontiguousarray(a)
+
+
 RECIPES = {"mnist": strokes_to_mnist, "quickdraw": strokes_to_quickdraw}
 IMAGE_RECIPES = {"mnist": image_to_mnist, "quickdraw": image_to_quickdraw}

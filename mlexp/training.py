@@ -20,7 +20,7 @@ import tensorflow as tf  # noqa: TID253
 from IPython.display import HTML, Image, display
 
 from . import experiments
-from .drawing import Classifier
+from .data import fetch, mirror_dir
 
 tf.get_logger().setLevel("ERROR")  # the LiteRT converter's Python log lines
 
@@ -59,6 +59,80 @@ def dataset(x, y, batch_size=128, augment: keras.Sequential | None = None, seed=
     if augment is not None:
         ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def photo_augmenter(rotation_deg=25.0, zoom=(-0.25, 0.1), shift=0.1, flip=True, brightness=0.25,
+                    contrast=0.3, hue=0.05, saturation=0.3, seed=0) -> keras.Sequential:
+    """Random changes a photo of a hand goes through in real life, for RGB images in 0-255:
+    mirrored (left and right hands), rotated by up to `rotation_deg`, zoomed in (a closer crop,
+    negative `zoom`) or out, shifted by up to `shift` of the side, with brightness, contrast,
+    hue and saturation jitter. Borders are filled by reflection (no black corners)."""
+    layers = keras.layers
+    return keras.Sequential(
+        [layers.RandomFlip("horizontal", seed=seed + 1)] * flip
+        + [
+            layers.RandomRotation(rotation_deg / 360, fill_mode="reflect", seed=seed + 2),
+            layers.RandomZoom(zoom, fill_mode="reflect", seed=seed + 3),
+            layers.RandomTranslation(shift, shift, fill_mode="reflect", seed=seed + 4),
+            layers.RandomBrightness(brightness, value_range=(0, 255), seed=seed + 5),
+            layers.RandomContrast(contrast, value_range=(0, 255), seed=seed + 6),
+            layers.RandomHue(hue, value_range=(0, 255), seed=seed + 7),
+            layers.RandomSaturation((0.5 - saturation / 2, 0.5 + saturation / 2), value_range=(0, 255),
+                                    seed=seed + 8),
+        ],
+        name="augment_photos",
+    )
+
+
+def photo_dataset(x, y, batch_size=32, augment: keras.Sequential | None = None, seed=0, shuffle=True):
+    """A batched tf.data pipeline of uint8 RGB photos (N, S, S, 3) -> float32 in 0-255 (the
+    models scale their inputs themselves); the photos stay uint8 in memory. Shuffled anew each
+    epoch unless `shuffle` is False; `augment` runs on each batch."""
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size).map(lambda a, b: (tf.cast(a, tf.float32), b))
+    if augment is not None:
+        ds = ds.map(lambda a, b: (tf.clip_by_value(augment(a, training=True), 0, 255), b),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+MOBILENET_V2_MIRROR = "pretrained/mobilenet_v2/mobilenet_v2_from_coral_ptq.keras"
+MOBILENET_V2_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
+                    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5")
+
+
+def mobilenet_v2_base(size: int) -> tuple[keras.Model, str]:
+    """The ImageNet MobileNetV2 (alpha 1.0) without its classifier, for (size, size, 3) inputs
+    in [-1, 1], and a sentence naming the weights used. With the data mirror: its
+    `mobilenet_v2_from_coral_ptq.keras` (filled from Google's Coral int8 model, batch
+    normalization folded into the convolutions: keep those layers frozen), copied layer by layer.
+    Otherwise Keras' official float weights, downloaded once into the cache."""
+    base = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(size, size, 3))
+    mirror = mirror_dir()
+    if mirror is not None and (mirror / MOBILENET_V2_MIRROR).is_file():
+        full = keras.models.load_model(mirror / MOBILENET_V2_MIRROR, compile=False)
+        for layer in base.layers:
+            if layer.weights:
+                layer.set_weights(full.get_layer(layer.name).get_weights())
+        return base, ("ImageNet MobileNetV2 1.0 (Sandler et al. 2018, Apache-2.0), the data mirror's "
+                      "mobilenet_v2_from_coral_ptq.keras: weights filled from Google's Coral "
+                      "tf2_mobilenet_v2_1.0_224_ptq.tflite (int8), batch normalization folded")
+    rows = size if size in (96, 128, 160, 192, 224) else 224
+    url = MOBILENET_V2_URL.format(rows=rows)
+    path = fetch(f"pretrained/mobilenet_v2/{url.rsplit('/', 1)[1]}", url, timeout=120)
+    base.load_weights(path)
+    return base, (f"ImageNet MobileNetV2 1.0 (Sandler et al. 2018, Apache-2.0), Keras' official float "
+                  f"weights {url.rsplit('/', 1)[1]}")
+
+
+def _picture(image):
+    """An image as matplotlib shows it: RGB floats in 0-255 scaled to [0, 1]."""
+    image = np.squeeze(np.asarray(image))
+    if image.ndim == 3 and image.dtype != np.uint8 and image.max() > 1.0:
+        image = np.clip(image / 255.0, 0, 1)
+    return image
 
 
 def _png(fig) -> Image:
@@ -152,7 +226,7 @@ def show_mistakes(x, y_true, probabilities, labels, count=24):
     for ax in axes.flat:
         ax.axis("off")
     for ax, i in zip(axes.flat, wrong):
-        ax.imshow(x[i].squeeze(), cmap="gray_r")
+        ax.imshow(_picture(x[i]), cmap="gray_r")
         ax.set_title(f"{labels[y_true[i]]}->{labels[y_pred[i]]} {probabilities[i, y_pred[i]]:.0%}",
                      fontsize=8)
     display(_png(fig))
@@ -167,7 +241,7 @@ def show_examples(x, y, labels, count=20, columns=10):
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, label in zip(axes.flat, x[:count], y[:count]):
-        ax.imshow(np.squeeze(image), cmap="gray_r")
+        ax.imshow(_picture(image), cmap="gray_r")
         ax.set_title(str(labels[label]), fontsize=8)
     display(_png(fig))
 
@@ -232,10 +306,10 @@ def step_model(model: keras.Model) -> keras.Model:
     return step
 
 
-def held_out(model, test, labels) -> float:
+def held_out(model, test, labels, batch_size=1000) -> float:
     """Accuracy on the test pairs (x, y), with the confusion matrix and the worst mistakes."""
     x, y = test
-    probabilities = model.predict(x, batch_size=1000, verbose=0)
+    probabilities = model.predict(x, batch_size=batch_size, verbose=0)
     accuracy = float((probabilities.argmax(1) == y).mean())
     display(HTML(f"<b>Held-out test accuracy: {accuracy:.2%}</b> on {len(y):,} examples"))
     show_confusion(y, probabilities.argmax(1), labels)
@@ -247,7 +321,8 @@ def export_checked(model, name: str, out_dir, card: dict) -> dict:
     """Export (see `export`), then evaluate the LiteRT file on the held-out test split and add
     its overall and per-class accuracy to the card. Returns that report."""
     out = export(model, name, out_dir, card)
-    report = Classifier.from_experiment(experiments.get(name), out).evaluate()
+    experiment = experiments.get(name)
+    report = experiment.predictor.from_experiment(experiment, out).evaluate()
     add_to_card(out, test_accuracy=report["accuracy"], per_class_accuracy=report["per_class"])
     display(HTML(f"Exported to <code>{out}</code>; LiteRT test accuracy <b>{report['accuracy']:.2%}</b>"))
     return report
@@ -262,7 +337,10 @@ def export(model: keras.Model, name: str, out_dir: str | Path | None, card: dict
     plain = model.__class__.from_config(model.get_config())  # same layers, no optimizer state
     plain.set_weights(model.get_weights())
     plain.save(out / "model.keras")
-    converter = tf.lite.TFLiteConverter.from_keras_model(runtime_model or plain)
+    # Convert the file as saved and loaded back: set_weights does not finish preprocessing layers
+    # (an adapted Normalization keeps its initial mean and variance until it is loaded from a file).
+    saved = keras.saving.load_model(out / "model.keras", safe_mode=True, compile=False)
+    converter = tf.lite.TFLiteConverter.from_keras_model(runtime_model or saved)
     with contextlib.redirect_stdout(io.StringIO()):  # the converter lists every tensor
         (out / runtime_file).write_bytes(converter.convert())
     card = {

@@ -5,11 +5,13 @@ import numpy as np
 
 from .mnist import load_mnist
 from .quickdraw import load_quickdraw, load_quickdraw_splits
+from .rps import RPS_LABELS, group_split, load_rps, rps_files
 from .sources import DataUnavailable, cache_dir, fetch, mirror_dir
 from .split import stratified_split
 
 __all__ = ["DataUnavailable", "fetch", "mirror_dir", "cache_dir", "load_mnist", "load_quickdraw",
-           "load_quickdraw_splits", "stratified_split", "held_out_images"]
+           "load_quickdraw_splits", "stratified_split", "held_out_images", "RPS_LABELS", "load_rps", "rps_files",
+           "group_split"]
 
 
 def held_out_images(dataset: str, card: dict) -> tuple[np.ndarray, np.ndarray]:
