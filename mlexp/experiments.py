@@ -2,28 +2,23 @@
 one table of predictor kinds, which `load(name)` looks an experiment's task up in."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .data.rps import RPS_LABELS
 from .drawing import Classifier
-from .litert import Predictor
+from .litert import REPO_ROOT, Predictor, models_dir  # noqa: F401 (REPO_ROOT: re-exported)
+from .rps import GestureClassifier
 from .summation import Adder
 from .text import TextGenerator
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Task -> the predictor class that runs its models. A new kind of model: a class and a line here.
 PREDICTORS: dict[str, type[Predictor]] = {
     "drawing-classification": Classifier,
     "summation": Adder,
     "text-generation": TextGenerator,
+    "hand-gesture": GestureClassifier,
 }
-
-
-def models_dir() -> Path:
-    """Folder holding `<name>/model.tflite`; `MLEXP_MODELS_DIR` overrides the repo's `models/`."""
-    return Path(os.environ.get("MLEXP_MODELS_DIR") or REPO_ROOT / "models")
 
 
 @dataclass(frozen=True)
@@ -74,7 +69,15 @@ class Experiment:
 
 
 DIGITS = tuple(str(d) for d in range(10))
+RPS = ("Play rock, paper, scissors against the camera: {} names your hand live, and the computer learns "
+       "your habits as you play.")
 SKETCHES = "Draw a cat, a fish, a rainbow...: {} guesses live. Or play: draw what it asks for in 20 s."
+
+
+def _rps(model: str, title: str, what: str) -> Experiment:
+    """A rock-paper-scissors experiment `rps_<model>`; the variants differ only in their classifier."""
+    return Experiment(name=f"rps_{model}", title=f"Rock, paper, scissors ({title})", summary=RPS.format(what),
+                      task="hand-gesture", dataset="rps", labels=RPS_LABELS, picture=f"docs/images/rps_{model}.png")
 
 
 def _drawing(family: str, model: str, title: str, summary: str, dataset: str, labels=()) -> Experiment:
@@ -107,6 +110,9 @@ EXPERIMENTS: dict[str, Experiment] = {
                    summary="Start a sentence and watch a recurrent network trained on Wikipedia articles "
                    "continue it.",
                    task="text-generation", dataset="wikipedia_en_sample", picture="docs/images/text_wikipedia.png"),
+        _rps("cnn", "CNN", "a convolutional network trained from scratch"),
+        _rps("mobilenet_v2", "MobileNetV2", "a fine-tuned MobileNetV2"),
+        _rps("hand", "hand landmarks", "a small network reading the 21 landmarks of your hand"),
     ]
 }
 

@@ -1,0 +1,126 @@
+"""Measure the three rock-paper-scissors dashboards side by side, and print a table with the goals.
+
+  (a) the kernel pipeline per camera frame (JPEG decode, hand finder, classifier), as frames per
+      second, on 320x240 JPEG frames like those the camera sends: a held-out hand pasted into a
+      real photo, the hand followed from frame to frame as in the demo;
+  (b) camera frame -> label shown, in Chromium through Voila with Chromium's fake camera playing
+      the same kind of frames (from the frame drawn off the video to the kernel's acknowledgement,
+      which leaves after the label's update), and the frames per second the dashboard gets;
+  (c) the demo kernel's resident memory after it has recognized frames for a while.
+
+Run: MLEXP_DATA_DIR=../shared/data .venv/bin/python benchmarks/rps.py [NAME ...]
+"""
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+import mlexp  # noqa: E402
+from mlexp.data.rps import RPS_LABELS, rps_files  # noqa: E402
+from widgets.camera import decode_jpeg  # noqa: E402
+
+import common  # noqa: E402
+from camera_page import CHROMIUM_CAMERA, GRANTED, write_y4m  # noqa: E402
+from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server  # noqa: E402
+
+NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "hand-gesture"]
+DATA = Path(os.environ.get("MLEXP_DATA_DIR", REPO.parent / "shared" / "data"))
+SECONDS = 15  # of live recognition in the browser, per dashboard
+KERNEL = "kernel: decode + hand finder + classifier, frames/s (median / p10)"
+LATENCY = f"camera frame -> label in Chromium, ms (median / p90, {SECONDS} s)"
+FPS = "frames recognized per second in Chromium"
+RSS = "demo kernel RSS after recognizing, MiB"
+GOALS = {KERNEL: ">= 15", FPS: ">= 15", LATENCY: "<= 150 ms", RSS: "<= 150 MiB"}
+
+
+def camera_frames(count: int = 30, size=(640, 480)) -> list[np.ndarray]:
+    """Frames of a held-out hand of each gesture, pasted into a real photo (no hand in it), moving a little."""
+    background = Image.open(DATA / "images" / "kite_and_cold.jpg").convert("RGB").resize(size)
+    photos = [next(p for p, label in rps_files("testing") if label == i) for i in range(len(RPS_LABELS))]
+    frames = []
+    for i in range(count):
+        frame = background.copy()
+        hand = Image.open(photos[i * len(photos) // count]).convert("RGB").resize((220, 220))
+        frame.paste(hand, (200 + 4 * (i % 10), 120 + 2 * (i % 10)))
+        frames.append(np.asarray(frame))
+    return frames
+
+
+def jpeg(frame: np.ndarray, width: int = 320) -> bytes:
+    image = Image.fromarray(frame)
+    image = image.resize((width, round(width * image.height / image.width)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def kernel_pipeline(name: str, frames) -> dict:
+    """(a): seconds per frame through what the demo's frame callback does."""
+    model = mlexp.load(name)
+    data = [jpeg(f) for f in frames]
+    samples = []
+    for _ in range(5):
+        for item in data:
+            start = time.perf_counter()
+            model.classify_frame(decode_jpeg(item))
+            samples.append(time.perf_counter() - start)
+    return {KERNEL: (1 / statistics.median(samples), 1 / float(np.percentile(samples, 90)))}
+
+
+def in_browser(name: str, server, browser) -> dict:
+    """(b) and (c) for one dashboard."""
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    before = set(server.kernel_rss_mib())
+    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
+    page.wait_for_function("() => (window.mlexpCameraTimings || []).filter(t => t.acked).length > 10",
+                           timeout=120_000)
+    page.wait_for_timeout(2000)  # past the first frames (model warm-up)
+    start = page.evaluate("performance.now()")
+    page.wait_for_timeout(SECONDS * 1000)
+    timings = page.evaluate("s => window.mlexpCameraTimings.filter(t => t.acked && t.captured >= s)", start)
+    shown = page.locator(".mlexp-gesture").inner_text()
+    rss = [mib for pid, mib in server.kernel_rss_mib().items() if pid not in before]
+    context.close()
+    latencies = [t["acked"] - t["captured"] for t in timings]
+    print(f"{name}: {len(timings)} frames in {SECONDS} s; the dashboard showed {shown!r}", flush=True)
+    return {
+        LATENCY: (statistics.median(latencies), float(np.percentile(latencies, 90))),
+        FPS: (len(timings) / SECONDS, None),
+        RSS: (rss[0] if len(rss) == 1 else float("nan"), None),
+    }
+
+
+def main() -> None:
+    load = os.getloadavg()[0]
+    missing = [n for n in NAMES if not mlexp.get(n).has_model()]
+    if missing:
+        sys.exit(f"No model for {', '.join(missing)}: train it with `mlexp train NAME`.")
+    frames = camera_frames()
+    results = {name: kernel_pipeline(name, frames) for name in NAMES}
+    with tempfile.TemporaryDirectory() as folder:
+        video = Path(folder) / "hands.y4m"
+        write_y4m(video, frames, fps=30)
+        args = [*CHROMIUM_ARGS, *CHROMIUM_CAMERA, *GRANTED, f"--use-file-for-fake-video-capture={video}"]
+        with voila_server(cull_idle=10) as server, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+            for name in NAMES:
+                results[name].update(in_browser(name, server, browser))
+            browser.close()
+    common.report(results, GOALS, load, "the camera sends at most 15 frames/s of 320x240 (the demo's settings)")
+
+
+if __name__ == "__main__":
+    main()

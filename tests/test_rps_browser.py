@@ -1,0 +1,176 @@
+"""The rock-paper-scissors dashboards in real Chromium through Voila, with Chromium's fake camera
+playing a y4m the test writes: a held-out photo of a hand pasted into a real photo (one video
+per gesture), the same photo with no hand, and a denied camera."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+import mlexp
+from mlexp.data.rps import RPS_LABELS, rps_files
+from widgets.camera import decode_jpeg
+
+from camera_page import CHROMIUM_CAMERA, GRANTED, write_y4m
+from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server, watch
+
+pytestmark = pytest.mark.browser
+RPS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "hand-gesture"]
+SIZE, AT, SIDE = (640, 480), (220, 130), 240  # the frame, where the hand goes, its size
+BACKGROUND = "kite_and_cold.jpg"  # a real photo without hands
+
+
+def frame(data_dir, photo: Path | None) -> np.ndarray:
+    """The camera's picture: the background photo with the hand photo pasted at AT (or none)."""
+    picture = Image.open(data_dir / "images" / BACKGROUND).convert("RGB").resize(SIZE)
+    if photo is not None:
+        picture.paste(Image.open(photo).convert("RGB").resize((SIDE, SIDE)), AT)
+    return np.asarray(picture)
+
+
+def as_sent(picture: np.ndarray) -> np.ndarray:
+    """The frame as the demo's kernel gets it: 320 px wide, through JPEG."""
+    buffer = io.BytesIO()
+    Image.fromarray(picture).resize((320, 240)).save(buffer, "JPEG", quality=80)
+    return decode_jpeg(buffer.getvalue())
+
+
+def recognized_by_all(data_dir, label: str) -> Path:
+    """A held-out photo of `label` that every variant names right when pasted into the room
+    (the browser test checks the dashboard shows what the pipeline says, for each gesture)."""
+    models = [mlexp.load(name) for name in RPS]
+    for photo, index in rps_files("testing"):
+        if RPS_LABELS[index] != label:
+            continue
+        sent = as_sent(frame(data_dir, photo))
+        if all(_fresh(m).classify_frame(sent).label == label for m in models):
+            return photo
+    pytest.fail(f"no held-out {label} photo is recognized by every variant in the room")
+
+
+def _fresh(model):
+    model.finder.reset()
+    return model
+
+
+@pytest.fixture(scope="module")
+def server():
+    with voila_server(cull_idle=30) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    with sync_playwright() as p:
+        yield p
+
+
+def chromium(playwright, video: Path | None):
+    """Chromium whose fake camera plays `video`; None: a camera the user denies."""
+    if video is None:
+        args = CHROMIUM_ARGS + CHROMIUM_CAMERA + ["--deny-permission-prompts"]
+    else:
+        args = CHROMIUM_ARGS + CHROMIUM_CAMERA + GRANTED + [f"--use-file-for-fake-video-capture={video}"]
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+
+
+def open_dashboard(browser, server, name):
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.set_default_timeout(60_000)
+    problems = watch(page, server.url)
+    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
+    page.locator(".mlexp-camera").wait_for()
+    return page, problems
+
+
+def shown(page) -> str:
+    return page.locator(".mlexp-gesture").inner_text().strip()
+
+
+def box_pixels(page, left: float, right: float) -> int:
+    """How many pixels of the overlay's box colour lie between `left` and `right` (0-1 of the
+    preview's width, as the page shows it: mirrored)."""
+    return page.evaluate("""([left, right]) => {
+        const c = document.querySelector('canvas.mlexp-camera-overlay');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let y = 0; y < c.height; y++)
+          for (let x = Math.floor(left * c.width); x < right * c.width; x++) {
+            const i = 4 * (y * c.width + x);
+            if (d[i + 3] > 200 && d[i + 2] > 150 && d[i] < 80) n++;   // the box's blue (#1f6fc5)
+          }
+        return n; }""", [left, right])
+
+
+@pytest.mark.parametrize("label", RPS_LABELS)
+def test_each_dashboard_names_the_gesture_and_boxes_the_hand(label, data_dir, server, playwright, tmp_path):
+    video = tmp_path / f"{label}.y4m"
+    write_y4m(video, [frame(data_dir, recognized_by_all(data_dir, label))] * 10)
+    browser = chromium(playwright, video)
+    try:
+        for name in RPS:
+            page, problems = open_dashboard(browser, server, name)
+            page.wait_for_function("label => document.querySelector('.mlexp-gesture').innerText.trim() === label",
+                                   arg=label)
+            # The front camera's preview is mirrored: the hand, pasted at x 220-460 of 640, shows at 180-420.
+            mirrored = (1 - (AT[0] + SIDE) / SIZE[0], 1 - AT[0] / SIZE[0])
+            assert box_pixels(page, mirrored[0] - 0.05, mirrored[1] + 0.05) > 100, name
+            assert box_pixels(page, 0, mirrored[0] - 0.1) == 0 and box_pixels(page, mirrored[1] + 0.1, 1) == 0, name
+            assert page.locator(".mlexp-bars").is_visible()
+            if label == "rock" and name == RPS[0]:
+                play_a_round(page, label)
+            page.close()
+            assert not problems, "\n".join(problems)
+    finally:
+        browser.close()
+
+
+def play_a_round(page, label: str) -> None:
+    """Press Play: the countdown runs, the computer's move shows at "shoot", the round ends."""
+    page.locator("button.mlexp-play").click()
+    page.wait_for_function("() => document.querySelector('.mlexp-rps-countdown').innerText.includes('shoot')")
+    page.wait_for_function("() => /You: /.test(document.querySelector('.mlexp-rps-moves').innerText)")
+    moves = page.locator(".mlexp-rps-moves").inner_text()
+    assert f"You: {label}" in moves and "Computer: " in moves
+    result = page.locator(".mlexp-result").inner_text()
+    assert "A draw." in result or "win this round" in result
+    score = page.locator(".mlexp-score").inner_text().split("best of")[0]
+    assert sum(int(n) for n in re.findall(r"\d+", score)) == 1  # you + computer + draws: one round played
+    expected = page.locator(".mlexp-rps-expected").inner_text()
+    assert "I expected" in expected or "no guess" in expected
+
+
+def test_no_hand_in_view_is_said_and_nothing_is_guessed(data_dir, server, playwright, tmp_path):
+    video = tmp_path / "room.y4m"
+    write_y4m(video, [frame(data_dir, None)] * 10)
+    browser = chromium(playwright, video)
+    try:
+        for name in RPS:
+            page, problems = open_dashboard(browser, server, name)
+            page.wait_for_function("() => window.mlexpCameraTimings && "
+                                   "window.mlexpCameraTimings.filter(t => t.acked).length >= 10")
+            assert shown(page) == "No hand in view"
+            assert not page.locator(".mlexp-bars").is_visible()
+            assert box_pixels(page, 0, 1) == 0
+            page.close()
+            assert not problems, "\n".join(problems)
+    finally:
+        browser.close()
+
+
+def test_a_denied_camera_says_so_in_one_sentence(server, playwright):
+    browser = chromium(playwright, None)
+    try:
+        page, _ = open_dashboard(browser, server, RPS[0])
+        message = page.locator(".mlexp-camera-message")
+        message.wait_for(state="visible")
+        assert "permission was denied" in message.inner_text()
+        page.locator("button.mlexp-play").click()  # the game says why no move was read, and carries on
+        page.wait_for_function("() => /round not counted/.test(document.querySelector('.mlexp-result').innerText)")
+    finally:
+        browser.close()
