@@ -29,6 +29,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 import mlexp  # noqa: E402
 from mlexp.data.rps import RPS_LABELS, rps_files  # noqa: E402
+from mlexp.hands import HandFinder  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402
@@ -46,16 +47,19 @@ GOALS = {KERNEL: ">= 15", FPS: ">= 15", LATENCY: "<= 150 ms", RSS: "<= 150 MiB"}
 
 
 def camera_frames(count: int = 30, size=(640, 480)) -> list[np.ndarray]:
-    """Frames of a held-out hand of each gesture, pasted into a real photo (no hand in it), moving a little."""
+    """Frames of held-out hands (one of each gesture, each found by the hand finder in the frame),
+    pasted into a real photo without a hand, moving a little from frame to frame."""
     background = Image.open(DATA / "images" / "kite_and_cold.jpg").convert("RGB").resize(size)
-    photos = [next(p for p, label in rps_files("testing") if label == i) for i in range(len(RPS_LABELS))]
-    frames = []
-    for i in range(count):
+    finder = HandFinder()
+
+    def paste(photo, i=0):
         frame = background.copy()
-        hand = Image.open(photos[i * len(photos) // count]).convert("RGB").resize((220, 220))
-        frame.paste(hand, (200 + 4 * (i % 10), 120 + 2 * (i % 10)))
-        frames.append(np.asarray(frame))
-    return frames
+        frame.paste(Image.open(photo).convert("RGB").resize((220, 220)), (200 + 4 * (i % 10), 120 + 2 * (i % 10)))
+        return np.asarray(frame)
+
+    photos = [next(p for p, label in rps_files("testing") if label == i and finder.find(decode_jpeg(jpeg(paste(p)))))
+              for i in range(len(RPS_LABELS))]
+    return [paste(photos[i * len(photos) // count], i) for i in range(count)]
 
 
 def jpeg(frame: np.ndarray, width: int = 320) -> bytes:

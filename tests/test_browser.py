@@ -19,7 +19,17 @@ from mlexp.preprocess import BadDrawing, strokes_to_mnist
 
 from drawings import arc, place, quickdraw_strokes, to_pad
 from helpers import PadReplay, trained_on
-from voila_server import CHROMIUM, draw, launch_chromium, pad, replay, voila_server, wait_for_pad, watch
+from voila_server import (
+    CHROMIUM,
+    draw,
+    launch_chromium,
+    pad,
+    replay,
+    screenshot_folder,
+    voila_server,
+    wait_for_pad,
+    watch,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -175,11 +185,6 @@ def screenshot_widget(page, path: Path) -> None:
                 height: Math.max(...rects.map(r => r.bottom)) - top + 16}; }""")
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), clip=box)
-
-
-def screenshot_folder() -> Path | None:
-    folder = os.environ.get("MLEXP_SCREENSHOTS")
-    return Path(folder) if folder else None
 
 
 # Tests ---------------------------------------------------------------------------------------

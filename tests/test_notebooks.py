@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 import mlexp
 from mlexp import Classifier, notebooks
@@ -42,7 +43,10 @@ QUICK_RESULTS = {"mnist": ({"validation": 5000, "test": 10000}, 0.8),
 
 
 DRAWINGS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "drawing-classification"]
-SEQUENCES = [name for name in mlexp.EXPERIMENTS if name not in DRAWINGS]
+SEQUENCES = [name for name, e in mlexp.EXPERIMENTS.items() if e.task in ("summation", "text-generation")]
+# Photo classifiers of hands in quick mode: parameters beyond QUICK (MobileNetV2 at 96 px keeps it
+# under 3 minutes) and the test accuracy two epochs reach.
+PHOTOS = {"rps_cnn": ({}, 0.4), "rps_mobilenet_v2": ({"IMAGE_SIZE": 96}, 0.6)}
 
 
 @pytest.mark.slow
@@ -60,6 +64,35 @@ def test_training_notebook_quick_mode_exports_a_working_model(name, data_dir, tm
     assert card["test_accuracy"] > accuracy
     model = Classifier.from_experiment(mlexp.get(name), tmp_path / name)
     assert model.probabilities([[[0.0] * 28] * 28]).shape == (1, len(card["labels"]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PHOTOS)
+def test_photo_notebook_quick_mode_exports_a_working_model(name, data_dir, tmp_path):
+    extra, accuracy = PHOTOS[name]
+    nb = notebooks.run(f"notebooks/{name}/train.ipynb", {**QUICK, **extra, "MODEL_DIR": str(tmp_path)},
+                       progress=lambda _: None)
+    assert len(outputs(nb, "image/png")) >= 5  # examples, augmented examples, curves, confusion, mistakes
+    card = json.loads((tmp_path / name / "card.json").read_text())
+    assert card["labels"] == ["rock", "paper", "scissors"] and card["input"] == "image"
+    assert card["split"]["train"] + card["split"]["validation"] == 1877 and card["split"]["test"] == 470
+    assert 0.13 < card["split"]["validation"] / 1877 < 0.2
+    assert card["epochs"] == QUICK["EPOCHS"] and card["input_size"] == extra.get("IMAGE_SIZE", card["input_size"])
+    assert card["test_accuracy"] > accuracy and abs(card["test_accuracy"] - card["test_accuracy_keras"]) < 0.01
+    assert set(card["per_class_accuracy"]) == {"rock", "paper", "scissors"}
+    assert "CDLA-Sharing-1.0" in card["data_licence"]
+
+
+@pytest.mark.slow
+def test_landmark_notebook_quick_mode_exports_a_working_model(data_dir, tmp_path, monkeypatch):
+    nb = notebooks.run("notebooks/rps_hand/train.ipynb", {**QUICK, "MODEL_DIR": str(tmp_path)}, progress=lambda _: None)
+    assert len(outputs(nb, "image/png")) >= 3  # photos with their skeletons, curves, confusion matrix
+    card = json.loads((tmp_path / "rps_hand" / "card.json").read_text())
+    assert card["labels"] == ["rock", "paper", "scissors"] and card["input"] == "landmarks" and card["epochs"] == 2
+    assert card["split"]["test"] == 470 and 0.9 < card["found_rate"] <= 1
+    assert card["test_accuracy"] > 0.5 and abs(card["test_accuracy"] - card["test_accuracy_keras"]) < 0.01
+    monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))
+    assert mlexp.load("rps_hand").predict(Image.new("RGB", (64, 48))).label == "none"
 
 
 @pytest.mark.slow
@@ -96,6 +129,17 @@ def test_drawing_notebooks_differ_only_in_their_model(family, parameters):
     assert [line.split(" = ")[0] for line in changed] == parameters
 
 
+def test_rps_notebooks_differ_only_in_their_model():
+    """The CNN and the MobileNetV2 notebooks: the title, the parameters' values and the model cells."""
+    cnn, mobilenet = (json.loads((REPO / f"notebooks/rps_{kind}/train.ipynb").read_text())["cells"]
+                      for kind in ("cnn", "mobilenet_v2"))
+    assert len(cnn) == len(mobilenet)
+    differ = [(a, b) for a, b in zip(cnn, mobilenet) if a["source"] != b["source"]]
+    assert [a["metadata"].get("tags") for a, _ in differ] == [None, ["parameters"], ["model"], ["model"]]
+    names = [[line.split(" = ")[0] for line in "".join(cell["source"]).splitlines()] for cell in differ[1]]
+    assert names[0] == names[1]
+
+
 def test_text_notebooks_differ_only_in_their_introduction_and_parameters():
     shakespeare, wikipedia = (json.loads((REPO / f"notebooks/text_{kind}/train.ipynb").read_text())["cells"]
                               for kind in ("shakespeare", "wikipedia"))
@@ -117,7 +161,7 @@ def test_gallery_notebook_runs():
     assert len(outputs(nb, "application/vnd.jupyter.widget-view+json")) == 1
 
 
-@pytest.mark.parametrize("name", ["digits_cnn", "sketch_cnn", "numbers_summation", "text_shakespeare"])
+@pytest.mark.parametrize("name", ["digits_cnn", "sketch_cnn", "numbers_summation", "text_shakespeare", "rps_hand"])
 def test_demo_notebook_without_a_model_says_how_to_train_it(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))  # inherited by the kernel
     nb = notebooks.run(f"notebooks/{name}/demo.ipynb", progress=lambda _: None)

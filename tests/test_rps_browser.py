@@ -17,12 +17,13 @@ from mlexp.data.rps import RPS_LABELS, rps_files
 from widgets.camera import decode_jpeg
 
 from camera_page import CHROMIUM_CAMERA, GRANTED, write_y4m
-from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server, watch
+from voila_server import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, voila_server, watch
 
 pytestmark = pytest.mark.browser
 RPS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "hand-gesture"]
 SIZE, AT, SIDE = (640, 480), (220, 130), 240  # the frame, where the hand goes, its size
 BACKGROUND = "kite_and_cold.jpg"  # a real photo without hands
+PICTURED = {"rps_cnn": "scissors", "rps_mobilenet_v2": "paper", "rps_hand": "rock"}  # the gallery's pictures
 
 
 def frame(data_dir, photo: Path | None) -> np.ndarray:
@@ -122,6 +123,9 @@ def test_each_dashboard_names_the_gesture_and_boxes_the_hand(label, data_dir, se
             assert box_pixels(page, mirrored[0] - 0.05, mirrored[1] + 0.05) > 100, name
             assert box_pixels(page, 0, mirrored[0] - 0.1) == 0 and box_pixels(page, mirrored[1] + 0.1, 1) == 0, name
             assert page.locator(".mlexp-bars").is_visible()
+            if screenshot_folder() and PICTURED[name] == label:
+                screenshot_folder().mkdir(parents=True, exist_ok=True)
+                page.locator(".mlexp-rps").screenshot(path=str(screenshot_folder() / f"{name}.png"))
             if label == "rock" and name == RPS[0]:
                 play_a_round(page, label)
             page.close()

@@ -153,6 +153,12 @@ def _rss_mib(pid: int) -> float:
 
 
 # Browser ------------------------------------------------------------------------------------
+def screenshot_folder() -> Path | None:
+    """Where browser tests save the README's and the gallery's pictures (`MLEXP_SCREENSHOTS`), if set."""
+    folder = os.environ.get("MLEXP_SCREENSHOTS")
+    return Path(folder) if folder else None
+
+
 def launch_chromium(playwright):
     """Headless Debian Chromium through Playwright (never a downloaded browser)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
