@@ -183,6 +183,24 @@ def test_no_hand_at_shoot_is_not_counted(setup):
     assert "No picture came from the camera" in game.result.value and opponent.recorded == []
 
 
+def test_after_a_round_that_did_not_count_the_seen_move_is_not_reused(setup):
+    camera, view, clock, log, shown, make_game = setup
+    game = make_game(Always("scissors"))
+    play_round(camera, clock, shown, "none", game)  # not counted: the player has seen "scissors"
+    moves = []
+    for _ in range(30):
+        game._seen_move = True
+        game.play()
+        moves.append(game.choice.move)
+        assert game.choice.expected is None and "did not count" in game.choice.reason
+        clock.advance(5)  # let the round end (no frames: "no picture", not counted)
+    assert set(moves) == {"rock", "paper", "scissors"}, "drawn at random, not the opponent's fixed move"
+    play_round(camera, clock, shown, "rock", game)  # counted (its move drawn at random: the last did not count)
+    play_round(camera, clock, shown, "rock", game)  # after a counted round, the opponent chooses again
+    assert [player for player, _ in game.opponent.recorded] == ["rock", "rock"]
+    assert game.opponent.recorded[1][1] == "scissors"
+
+
 def test_best_of_three_ends_the_match(setup):
     camera, view, clock, log, shown, make_game = setup
     opponent = Always("scissors")

@@ -4,8 +4,10 @@ played with the hand in front of the camera."""
 from __future__ import annotations
 
 import html
+import random
 import time
 from collections import Counter, deque
+from types import SimpleNamespace
 from typing import Callable
 
 import ipywidgets as w
@@ -135,6 +137,8 @@ class RPSGame(w.VBox):
         self._seen: list[str] = []
         self._shot_at = 0.0
         self._cancel: Callable[[], None] | None = None
+        self._seen_move = False  # the last round was not counted, but the player saw the computer's move
+        self._rng = random.Random()
 
         self.play_button = w.Button(description="Play", icon="play", button_style="primary")
         self.play_button.add_class("mlexp-play")
@@ -164,6 +168,11 @@ class RPSGame(w.VBox):
             self.score = dict.fromkeys(self.score, 0)
             self._show_score()
         self.choice = self.opponent.choose()  # fixed before the countdown and before any frame of the shot
+        if self._seen_move:  # the player saw the move of a round that was not counted: draw a fresh one
+            self.choice = SimpleNamespace(move=self._rng.choice(list(BEATS)), expected=None,
+                                          reason="you saw my move in the round that did not count, so I drew "
+                                                 "this one at random")
+        self._seen_move = False
         self.phase = "countdown"
         self.play_button.disabled = True
         self.moves.value = self.result.value = self.expected.value = ""
@@ -194,6 +203,8 @@ class RPSGame(w.VBox):
         self.phase, self.choice, self._cancel = "idle", None, None
         self.play_button.disabled = False
         self.countdown.value = ""
+        if player is None or player == "none":
+            self._seen_move = True
         if player is None:
             error = self.view.camera.error.strip().rstrip(".")
             return self._say("retry", "No picture came from the camera at \"shoot\""
