@@ -93,19 +93,29 @@ def shown(page) -> str:
     return page.locator(".mlexp-gesture").inner_text().strip()
 
 
+# In the page: how many pixels of the overlay's box colour (#1f6fc5) lie between `left` and `right`
+# (0-1 of the preview's width, as the page shows it: mirrored).
+BOX_PIXELS = """([left, right]) => {
+    const c = document.querySelector('canvas.mlexp-camera-overlay');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let y = 0; y < c.height; y++)
+      for (let x = Math.floor(left * c.width); x < right * c.width; x++) {
+        const i = 4 * (y * c.width + x);
+        if (d[i + 3] > 200 && d[i + 2] > 150 && d[i] < 80) n++;
+      }
+    return n; }"""
+
+
 def box_pixels(page, left: float, right: float) -> int:
-    """How many pixels of the overlay's box colour lie between `left` and `right` (0-1 of the
-    preview's width, as the page shows it: mirrored)."""
-    return page.evaluate("""([left, right]) => {
-        const c = document.querySelector('canvas.mlexp-camera-overlay');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        for (let y = 0; y < c.height; y++)
-          for (let x = Math.floor(left * c.width); x < right * c.width; x++) {
-            const i = 4 * (y * c.width + x);
-            if (d[i + 3] > 200 && d[i + 2] > 150 && d[i] < 80) n++;   // the box's blue (#1f6fc5)
-          }
-        return n; }""", [left, right])
+    return page.evaluate(BOX_PIXELS, [left, right])
+
+
+def wait_for_gesture_and_box(page, label: str, left: float, right: float) -> None:
+    """Wait until the page names `label` and the overlay's box lies between `left` and `right`."""
+    page.wait_for_function(f"""([label, left, right]) =>
+        document.querySelector('.mlexp-gesture').innerText.trim() === label && ({BOX_PIXELS})([left, right]) > 100""",
+                           arg=[label, left, right])
 
 
 @pytest.mark.parametrize("label", RPS_LABELS)
@@ -116,11 +126,9 @@ def test_each_dashboard_names_the_gesture_and_boxes_the_hand(label, data_dir, se
     try:
         for name in RPS:
             page, problems = open_dashboard(browser, server, name)
-            page.wait_for_function("label => document.querySelector('.mlexp-gesture').innerText.trim() === label",
-                                   arg=label)
             # The front camera's preview is mirrored: the hand, pasted at x 220-460 of 640, shows at 180-420.
             mirrored = (1 - (AT[0] + SIDE) / SIZE[0], 1 - AT[0] / SIZE[0])
-            assert box_pixels(page, mirrored[0] - 0.05, mirrored[1] + 0.05) > 100, name
+            wait_for_gesture_and_box(page, label, mirrored[0] - 0.05, mirrored[1] + 0.05)
             assert box_pixels(page, 0, mirrored[0] - 0.1) == 0 and box_pixels(page, mirrored[1] + 0.1, 1) == 0, name
             assert page.locator(".mlexp-bars").is_visible()
             if screenshot_folder() and PICTURED[name] == label:
