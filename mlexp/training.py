@@ -247,16 +247,19 @@ def show_examples(x, y, labels, count=20, columns=10):
 
 
 def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batch_size=128, seed=0,
-        from_logits=False) -> float:
-    """Train `model` with Adam and a cosine-decaying learning rate, showing live curves; returns
-    the training time in seconds. `train` and `validation` are (x, y) pairs or tf.data datasets
-    (already batched); `from_logits` when the model outputs logits rather than probabilities."""
+        from_logits=False, weight_decay=None) -> float:
+    """Train `model` with Adam (AdamW with `weight_decay`) and a cosine-decaying learning rate,
+    showing live curves; returns the training time in seconds. `train` and `validation` are
+    (x, y) pairs or tf.data datasets (already batched); `from_logits` when the model outputs
+    logits rather than probabilities."""
     if isinstance(train, tf.data.Dataset):
         data, steps = train, int(train.cardinality())
     else:
         data, steps = dataset(*train, batch_size, augment, seed), int(np.ceil(len(train[0]) / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps, alpha=0.02)
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
+    optimizer = (keras.optimizers.AdamW(schedule, weight_decay=weight_decay) if weight_decay
+                 else keras.optimizers.Adam(schedule))
+    model.compile(optimizer=optimizer,
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits), metrics=["accuracy"])
     started = time.time()
     model.fit(data, validation_data=validation, epochs=epochs, verbose=0,
