@@ -123,7 +123,7 @@ def main() -> None:
             for name in NAMES:
                 results[name].update(in_browser(name, server, browser))
             browser.close()
-    common.report(results, GOALS, load, "the camera sends at most 15 frames/s of 320x240 (the demo's settings)")
+    common.report(results, GOALS, load, "the camera sends at most 20 frames/s of 320x240 (the demos' settings)")
 
 
 if __name__ == "__main__":
