@@ -7,29 +7,26 @@ Run: MLEXP_DATA_DIR=../shared/data .venv/bin/python benchmarks/hands.py [THREADS
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from mlexp.hands import HandFinder
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from mlexp.hands import HandFinder  # noqa: E402
+
+from common import timings  # noqa: E402
 
 DATA = Path(os.environ.get("MLEXP_DATA_DIR", "../shared/data"))
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 
 
-def ms(fn, n: int = 200, warmup: int = 5) -> str:
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return f"{statistics.median(samples):.1f} ms median, {np.percentile(samples, 90):.1f} ms p90"
+def ms(fn, n: int = 200) -> str:
+    median, p90 = timings(fn, n, warmup=5)
+    return f"{median:.1f} ms median, {p90:.1f} ms p90"
 
 
 def rgb(path, size=None) -> np.ndarray:

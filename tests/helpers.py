@@ -44,6 +44,27 @@ class PadReplay:
         return self.last
 
 
+class FakeTime:
+    """A clock that moves only when told, and the timers scheduled on it (games' countdowns)."""
+
+    def __init__(self):
+        self.now, self.timers = 100.0, []
+
+    def call_later(self, seconds, callback):
+        timer = [self.now + seconds, callback]
+        self.timers.append(timer)
+        return lambda: self.timers.remove(timer) if timer in self.timers else None
+
+    def advance(self, seconds):
+        end = self.now + seconds
+        while self.timers and min(t[0] for t in self.timers) <= end:
+            timer = min(self.timers, key=lambda t: t[0])
+            self.timers.remove(timer)
+            self.now = timer[0]
+            timer[1]()
+        self.now = end
+
+
 def trained_on(card) -> dict[str, set[int]]:
     """Per class, the row numbers of its bitmap file in the model's training split."""
     args = card["split_args"]

@@ -5,30 +5,9 @@ import pytest
 
 from widgets import DrawingClassifier, DrawingGame
 
-from helpers import mouse_stroke, send
+from helpers import FakeTime, mouse_stroke, send
 
 LABELS = ["cat", "fish", "eye"]
-
-
-class FakeTime:
-    """A clock that moves only when told, and the timers scheduled on it."""
-
-    def __init__(self):
-        self.now, self.timers = 100.0, []
-
-    def call_later(self, seconds, callback):
-        timer = [self.now + seconds, callback]
-        self.timers.append(timer)
-        return lambda: self.timers.remove(timer) if timer in self.timers else None
-
-    def advance(self, seconds):
-        end = self.now + seconds
-        while self.timers and min(t[0] for t in self.timers) <= end:
-            timer = min(self.timers, key=lambda t: t[0])
-            self.timers.remove(timer)
-            self.now = timer[0]
-            timer[1]()
-        self.now = end
 
 
 @pytest.fixture

@@ -10,29 +10,10 @@ import traitlets
 from mlexp.opponent import Opponent
 from widgets.rps_game import GestureView, RPSGame
 
+from helpers import FakeTime
+
 LABELS = ["rock", "paper", "scissors"]
 FRAME = np.zeros((100, 200, 3), np.uint8)  # 100 rows, 200 columns
-
-
-class FakeTime:
-    """A clock that moves only when told, and the timers scheduled on it (as in test_game.py)."""
-
-    def __init__(self):
-        self.now, self.timers = 100.0, []
-
-    def call_later(self, seconds, callback):
-        timer = [self.now + seconds, callback]
-        self.timers.append(timer)
-        return lambda: self.timers.remove(timer) if timer in self.timers else None
-
-    def advance(self, seconds):
-        end = self.now + seconds
-        while self.timers and min(t[0] for t in self.timers) <= end:
-            timer = min(self.timers, key=lambda t: t[0])
-            self.timers.remove(timer)
-            self.now = timer[0]
-            timer[1]()
-        self.now = end
 
 
 class FakeCamera(traitlets.HasTraits):
