@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 RPS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "hand-gesture"]
 SIZE, AT, SIDE = (640, 480), (220, 130), 240  # the frame, where the hand goes, its size
 BACKGROUND = "kite_and_cold.jpg"  # a real photo without hands
-PICTURED = {"rps_cnn": "scissors", "rps_mobilenet_v2": "paper", "rps_hand": "rock"}  # the gallery's pictures
+PICTURED = {"rps_cnn": "scissors", "rps_mobilenet_v2": "rock", "rps_hand": "paper"}  # the gallery's pictures
 
 
 def frame(data_dir, photo: Path | None) -> np.ndarray:
