@@ -33,7 +33,7 @@ from mlexp.hands import HandFinder  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402
-from camera_page import CHROMIUM_CAMERA, GRANTED, write_y4m  # noqa: E402
+from camera_page import CHROMIUM_CAMERA, GRANTED, hand_in_room, write_y4m  # noqa: E402
 from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server  # noqa: E402
 
 NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "hand-gesture"]
@@ -46,16 +46,13 @@ RSS = "demo kernel RSS after recognizing, MiB"
 GOALS = {KERNEL: ">= 15", FPS: ">= 15", LATENCY: "<= 150 ms", RSS: "<= 150 MiB"}
 
 
-def camera_frames(count: int = 30, size=(640, 480)) -> list[np.ndarray]:
+def camera_frames(count: int = 30) -> list[np.ndarray]:
     """Frames of held-out hands (one of each gesture, each found by the hand finder in the frame),
     pasted into a real photo without a hand, moving a little from frame to frame."""
-    background = Image.open(DATA / "images" / "kite_and_cold.jpg").convert("RGB").resize(size)
     finder = HandFinder()
 
     def paste(photo, i=0):
-        frame = background.copy()
-        frame.paste(Image.open(photo).convert("RGB").resize((220, 220)), (200 + 4 * (i % 10), 120 + 2 * (i % 10)))
-        return np.asarray(frame)
+        return hand_in_room(DATA, photo, at=(200 + 4 * (i % 10), 120 + 2 * (i % 10)), width=220)[0]
 
     photos = [next(p for p, label in rps_files("testing") if label == i and finder.find(decode_jpeg(jpeg(paste(p)))))
               for i in range(len(RPS_LABELS))]

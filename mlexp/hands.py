@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from .litert import LiteRTModel, ModelMissing, models_dir
+from .preprocess import square_image
 
 HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (
     (0, 1), (1, 2), (2, 3), (3, 4),  # thumb
@@ -99,15 +100,15 @@ class Hand:
 
     def crop(self, image: np.ndarray, size: int, margin: float = 0.15) -> np.ndarray:
         """(size, size, 3) uint8: the square around the box, enlarged by `margin` of its side on
-        every side; the image's edge pixels are repeated where the square leaves the image."""
+        every side; the image's edge pixels are repeated where the square leaves the image. Resized
+        by `preprocess.square_image`, as the training photos were."""
         x1, y1, x2, y2 = self.box
         side = max(x2 - x1, y2 - y1, 1.0) * (1 + 2 * margin)
         x0, y0 = round((x1 + x2 - side) / 2), round((y1 + y2 - side) / 2)
         n = max(round(side), 1)
         rows = np.clip(np.arange(y0, y0 + n), 0, image.shape[0] - 1)
         cols = np.clip(np.arange(x0, x0 + n), 0, image.shape[1] - 1)
-        square = Image.fromarray(np.ascontiguousarray(image[rows][:, cols, :3]))
-        return np.asarray(square.resize((size, size), Image.BILINEAR))
+        return square_image(image[rows][:, cols, :3], size)
 
 
 class HandFinder:

@@ -23,6 +23,19 @@ def photo(path: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB").resize(SIZE, Image.BILINEAR))
 
 
+def hand_in_room(data_dir: Path, hand: Path | None, at=(240, 140), width=200, size=SIZE,
+                 room="kite_and_cold.jpg") -> tuple[np.ndarray, tuple]:
+    """A camera-like RGB frame: a real photo without hands (`room`, from the mirror's images/), with
+    the photo `hand` pasted `width` pixels wide at `at` (or none); (frame, the pasted box x1 y1 x2 y2)."""
+    picture = Image.open(data_dir / "images" / room).convert("RGB").resize(size)
+    if hand is None:
+        return np.asarray(picture), None
+    photo = Image.open(hand).convert("RGB")
+    photo = photo.resize((width, round(width * photo.height / photo.width)))
+    picture.paste(photo, at)
+    return np.asarray(picture), (at[0], at[1], at[0] + photo.width, at[1] + photo.height)
+
+
 def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
     """Write RGB frames (H, W, 3) as a y4m video: a header, then per frame `FRAME` and I420
     planes (BT.601, video range), which Chromium's fake camera plays in a loop."""

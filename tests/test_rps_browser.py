@@ -16,22 +16,18 @@ import mlexp
 from mlexp.data.rps import RPS_LABELS, rps_files
 from widgets.camera import decode_jpeg
 
-from camera_page import CHROMIUM_CAMERA, GRANTED, write_y4m
+from camera_page import CHROMIUM_CAMERA, GRANTED, hand_in_room, write_y4m
 from voila_server import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, voila_server, watch
 
 pytestmark = pytest.mark.browser
 RPS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "hand-gesture"]
 SIZE, AT, SIDE = (640, 480), (220, 130), 240  # the frame, where the hand goes, its size
-BACKGROUND = "kite_and_cold.jpg"  # a real photo without hands
 PICTURED = {"rps_cnn": "scissors", "rps_mobilenet_v2": "rock", "rps_hand": "paper"}  # the gallery's pictures
 
 
 def frame(data_dir, photo: Path | None) -> np.ndarray:
-    """The camera's picture: the background photo with the hand photo pasted at AT (or none)."""
-    picture = Image.open(data_dir / "images" / BACKGROUND).convert("RGB").resize(SIZE)
-    if photo is not None:
-        picture.paste(Image.open(photo).convert("RGB").resize((SIDE, SIDE)), AT)
-    return np.asarray(picture)
+    """The camera's picture: the room with the hand photo pasted at AT, SIDE wide (or none)."""
+    return hand_in_room(data_dir, photo, AT, SIDE, SIZE)[0]
 
 
 def as_sent(picture: np.ndarray) -> np.ndarray:
