@@ -9,7 +9,7 @@ import numpy as np
 
 from .data import held_out_images
 from .litert import ModelMissing, Predictor, Result
-from .metrics import accuracy_report
+from .metrics import accuracy_report, top_k_accuracy
 from .preprocess import IMAGE_RECIPES, RECIPES
 
 
@@ -30,6 +30,9 @@ class Prediction(Result):
 
     def __str__(self) -> str:
         return f"{self.label}  ({', '.join(f'{label} {p:.1%}' for label, p in self.top(3))})"
+
+
+TOP5_FROM = 10  # more classes than this: top-5 accuracy is reported too, and only the weakest classes
 
 
 class Classifier(Predictor):
@@ -57,9 +60,10 @@ class Classifier(Predictor):
         if "test_accuracy" not in card:
             return super().describe()
         split = card.get("split", {})
+        top5 = f" (top-5 {card['test_top5']:.2%})" if "test_top5" in card else ""
+        tested = card.get("test_set", f"held-out {card.get('dataset', '')} test drawings")
         return (f"{card.get('parameters', 0):,} parameters, {self.path.stat().st_size / 2**20:.1f} MiB; "
-                f"{card['test_accuracy']:.2%} on {split.get('test', 0):,} held-out "
-                f"{card.get('dataset', '')} test drawings.")
+                f"{card['test_accuracy']:.2%}{top5} on {split.get('test', 0):,} {tested}.")
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities (N, classes) for inputs (N, 28, 28) in [0, 1]."""
@@ -82,13 +86,24 @@ class Classifier(Predictor):
     predict = classify_image
 
     def evaluate(self, batch: int = 500) -> dict:
-        """Accuracy, overall and per class, on the dataset's held-out test drawings."""
+        """Accuracy, overall and per class, on the dataset's held-out test drawings; with more
+        than 10 classes also `top5`, the share whose class is among the five best guesses."""
         x, y = held_out_images(self.dataset, self.card)
-        pred = np.concatenate([self.probabilities(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])
-        return {"dataset": self.dataset, **accuracy_report(y, pred, self.labels)}
+        p = np.concatenate([self.probabilities(x[i : i + batch]) for i in range(0, len(x), batch)])
+        report = {"dataset": self.dataset, **accuracy_report(y, p.argmax(1), self.labels)}
+        if len(self.labels) > TOP5_FROM:
+            report["top5"] = top_k_accuracy(y, p, 5)
+        return report
 
     @staticmethod
-    def summary(report: dict) -> str:
-        per_class = "".join(f"\n  {label:>6}: {acc:.2%}" for label, acc in report["per_class"].items())
-        return (f"accuracy {report['accuracy']:.2%} on {report['n']:,} held-out {report['dataset']} "
-                f"test images{per_class}")
+    def summary(report: dict, weakest: int = 10) -> str:
+        """The accuracy and each class's (with many classes: top-5 and only the weakest ones)."""
+        per_class = list(report["per_class"].items())
+        if len(per_class) <= TOP5_FROM:
+            lines = "".join(f"\n  {label:>6}: {acc:.2%}" for label, acc in per_class)
+            return (f"accuracy {report['accuracy']:.2%} on {report['n']:,} held-out {report['dataset']} "
+                    f"test images{lines}")
+        worst = sorted(per_class, key=lambda kv: kv[1])[:weakest]
+        lines = "".join(f"\n  {label:>6}: {acc:.2%}" for label, acc in worst)
+        return (f"accuracy {report['accuracy']:.2%}, top-5 {report.get('top5', float('nan')):.2%} on {report['n']:,} "
+                f"{report['dataset']} test images; the {weakest} weakest of {len(per_class)} classes:{lines}")

@@ -98,6 +98,10 @@ EXPERIMENTS: dict[str, Experiment] = {
                  "recognizes it each time you lift the pen.", "mnist", DIGITS),
         _drawing("sketch", "mlp", "Sketches", SKETCHES.format("a fully connected network"), "quickdraw"),
         _drawing("sketch", "cnn", "Sketches", SKETCHES.format("a convolutional network"), "quickdraw"),
+        Experiment(name="sketch_doodlenet", title="Sketches, 345 classes (DoodleNet)",
+                   summary="Draw any of Quick, Draw!'s 345 things: ml5's DoodleNet shows its five best guesses "
+                   "live. Or play: draw what it asks for in 20 s.", task="drawing-classification",
+                   dataset="quickdraw_strokes", preprocess="quickdraw", picture="docs/images/sketch_doodlenet.png"),
         Experiment(name="numbers_summation", title="Adding numbers",
                    summary="Type a sum like 17+38: a sequence-to-sequence network answers as you type, "
                    "each digit with its probabilities.",

@@ -10,3 +10,9 @@ def accuracy_report(y_true: np.ndarray, y_pred: np.ndarray, labels) -> dict:
         label: float((y_pred[y_true == i] == i).mean()) for i, label in enumerate(labels) if (y_true == i).any()
     }
     return {"accuracy": float((y_pred == y_true).mean()), "n": int(len(y_true)), "per_class": per_class}
+
+
+def top_k_accuracy(y_true: np.ndarray, probabilities: np.ndarray, k: int = 5) -> float:
+    """The share of inputs whose true class is among the k most probable."""
+    top = np.argpartition(-probabilities, k - 1, axis=1)[:, :k]
+    return float((top == np.asarray(y_true)[:, None]).any(1).mean())

@@ -25,13 +25,16 @@ class DrawingGame(w.VBox):
     won as soon as the classifier's best guess is that class, lost when time runs out. The
     score counts rounds won. Between rounds the classifier works as a free drawing pad.
 
+    `classes`: the classes a round may ask for (default: all the classifier's labels), such as
+    only those the model recognizes well.
+
     `clock` and `call_later` default to the real clock and the kernel's event loop (tests
     replace them)."""
 
     def __init__(self, classifier: DrawingClassifier, seconds: int = 20, seed: int | None = None,
-                 clock: Callable[[], float] = time.monotonic, call_later=_call_later):
+                 clock: Callable[[], float] = time.monotonic, call_later=_call_later, classes=None):
         self.classifier, self.seconds = classifier, seconds
-        self.labels = list(classifier.bars.labels)
+        self.labels = list(classes or classifier.bars.labels)
         self.rng = random.Random(seed)
         self.clock, self.call_later = clock, call_later
         self.target: str | None = None
@@ -39,6 +42,9 @@ class DrawingGame(w.VBox):
         self._deadline = self._started = 0.0
         self._cancel: Callable[[], None] | None = None
         self._guess: str | None = None
+        unknown = [label for label in self.labels if label not in classifier.bars.labels]
+        if unknown:
+            raise ValueError(f"The game cannot ask for {', '.join(unknown)}: the classifier does not know them.")
 
         self.play_button = w.Button(description="Draw this!", icon="play", button_style="primary")
         self.play_button.add_class("mlexp-play")

@@ -1,6 +1,8 @@
-"""Quick, Draw! 28x28 bitmaps, as Google publishes them per category (`numpy_bitmap`)."""
+"""Quick, Draw! drawings as Google publishes them per category: 28x28 bitmaps (`numpy_bitmap`) and
+simplified strokes."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -65,3 +67,25 @@ def load_quickdraw_splits(categories=None, per_class: int | None = None, validat
     x, y, categories = load_quickdraw(categories, per_class)
     parts = stratified_split(y, validation, test, seed)
     return {name: (x[i], y[i]) for name, i in zip(("train", "validation", "test"), parts)}, categories
+
+
+STROKES_URL = "https://storage.googleapis.com/quickdraw_dataset/full/simplified/{}.ndjson"
+
+
+def load_quickdraw_strokes(categories=None, per_class: int | None = None) -> tuple[list, np.ndarray, list[str]]:
+    """(drawings, y, categories): Google's simplified strokes, each drawing a list of strokes
+    [[(x, y), ...], ...] (coordinates 0-255), labels indexing `categories` (default: all 345).
+    At most `per_class` drawings of each (the first lines of Google's files): the mirror's
+    `quickdraw_strokes/simplified/` holds 25-114 per class; Google's full files are large."""
+    categories = check_categories(categories if categories is not None else CATEGORIES)
+    drawings, ys = [], []
+    for label, name in enumerate(categories):
+        path = fetch(f"quickdraw_strokes/simplified/{name.replace(' ', '_')}.ndjson",
+                     STROKES_URL.format(quote(name)), timeout=120)
+        with open(path) as f:
+            for i, line in enumerate(f):
+                if per_class is not None and i >= per_class:
+                    break
+                drawings.append([list(zip(x, y)) for x, y, *_ in json.loads(line)["drawing"]])
+                ys.append(label)
+    return drawings, np.asarray(ys, np.int64), categories
