@@ -100,6 +100,10 @@ class Classification(Result):
         return {"label": self.label, "top5": [[label, round(p, 4)] for label, p in self.top5],
                 "crop": [round(v * self.scale, 1) for v in self.box]}
 
+    def for_widget(self) -> dict:
+        """What `widgets.PhotoClassifierView` shows: label, five best, region read."""
+        return {"label": self.label, "top": self.top5, "box": list(self.box)}
+
     def __str__(self) -> str:
         return ", ".join(f"{label} {p:.1%}" for label, p in self.top5)
 

@@ -1,0 +1,124 @@
+"""PhotoClassifierView: a photo (uploaded, a camera snapshot, or the camera live) classified,
+with the region the model read drawn on the photo, the most likely classes as bars and a
+slider that hides the classes below a probability."""
+from __future__ import annotations
+
+import html
+import io
+from typing import Callable
+
+import ipywidgets as w
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .common import html_box, notice, stylesheet
+from .probability_bars import ProbabilityBars
+
+SHOWN = 360  # pixels: the longer side of the photo as shown
+REGION_COLOR = "#1f6fc5"
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def picture(image: Image.Image, box=None, longest: int = SHOWN) -> bytes:
+    """JPEG bytes of the photo shrunk to `longest` pixels, with `box` (x1, y1, x2, y2 in the
+    photo's pixels: the region the model read) outlined."""
+    scale = min(1.0, longest / max(image.size))
+    shown = image.convert("RGB").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+    if box is not None:
+        x1, y1, x2, y2 = (v * scale for v in box)
+        ImageDraw.Draw(shown).rectangle((x1, y1, x2 - 1, y2 - 1), outline=REGION_COLOR, width=3)
+    out = io.BytesIO()
+    shown.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+class PhotoClassifierView(w.VBox):
+    """`read(data: bytes, name: str)` -> a PIL image (raises ValueError with one sentence for a
+    file it refuses); `classify(image)` -> {"label", "top": [(label, p), ...], "box": [x1, y1,
+    x2, y2] or None} for a PIL image or an RGB array (a camera frame). `camera`: a
+    `widgets.Camera` for snapshots and live mode, or None."""
+
+    def __init__(self, read: Callable, classify: Callable, labels, camera=None, top: int = 5, caption: str = ""):
+        self.read, self.classify, self.camera = read, classify, camera
+        self.upload = w.FileUpload(accept="image/*", multiple=False, description="Choose a photo")
+        self.upload.observe(self._uploaded, "value")
+        self.snapshot = w.Button(description="Take a snapshot", icon="camera", disabled=camera is None)
+        self.snapshot.on_click(lambda _: self._snapshot())
+        self.live = w.ToggleButton(description="Live", icon="video-camera", disabled=camera is None)
+        self.live.observe(self._live, "value")
+        self.minimum = w.FloatSlider(value=0.0, min=0.0, max=0.5, step=0.01, readout_format=".0%",
+                                     description="Hide below", style={"description_width": "initial"})
+        self.minimum.observe(lambda _: self._show_bars(), "value")
+        self.photo = w.Image(format="jpeg", layout=w.Layout(max_width="100%", width=f"{SHOWN}px"))
+        self.photo.layout.display = "none"
+        self.answer = html_box("mlexp-answer", '<span class="none">Choose a photo, or use the camera.</span>')
+        self.bars = ProbabilityBars(labels, top=top)
+        self.status = html_box("mlexp-message")
+        self.caption = html_box("mlexp-caption", f"<small>{html.escape(caption)}</small>" if caption else "")
+        self._top: list = []
+        controls = w.HBox([self.upload] + ([self.snapshot, self.live] if camera is not None else []),
+                          layout=w.Layout(flex_flow="row wrap", grid_gap="8px"))
+        side = w.VBox([self.answer, self.bars, self.minimum, self.status, self.caption],
+                      layout=w.Layout(min_width="260px"))
+        views = ([camera] if isinstance(camera, w.Widget) else []) + [self.photo]
+        row = w.HBox([w.VBox(views), side], layout=w.Layout(flex_flow="row wrap", grid_gap="16px"))
+        super().__init__([stylesheet(), controls, row])
+        self.add_class("mlexp-photo-view")
+
+    def _say(self, text: str = "") -> None:
+        self.status.value = notice(text)
+
+    def show_photo(self, image) -> None:
+        """Classify a PIL image or an RGB array and show it, its region and the classes."""
+        try:
+            result = self.classify(image)
+        except Exception as error:  # one sentence, and the next photo tries again
+            return self._say(f"Could not classify this photo: {_first_line(error).rstrip('.')}.")
+        pil = image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image, dtype=np.uint8))
+        self.photo.value = picture(pil, result.get("box"))
+        self.photo.layout.display = ""
+        self._top = [(str(label), float(p)) for label, p in result.get("top", [])]
+        self.answer.value = f'<span class="big">{html.escape(str(result.get("label", "")))}</span>'
+        self._show_bars()
+        self._say()
+
+    def _show_bars(self) -> None:
+        self.bars.minimum = self.minimum.value
+        if self._top:
+            self.bars.show(dict(self._top))
+
+    def _uploaded(self, change) -> None:
+        files = change["new"]
+        if not files:
+            return
+        file = files[0]
+        try:
+            image = self.read(bytes(file["content"]), file["name"])
+        except ValueError as error:
+            return self._say(_first_line(error))
+        self.live.value = False
+        self.show_photo(image)
+
+    def _snapshot(self) -> None:
+        frame = self.camera.snapshot()
+        if frame is None:
+            return self._say("The camera has not sent a picture yet: allow it, then try again.")
+        self.live.value = False
+        self.show_photo(frame)
+
+    def _frame(self, frame) -> None:
+        self.show_photo(frame)
+
+    def _live(self, change) -> None:
+        if self.camera is not None:
+            self.camera.on_frame(self._frame, remove=not change["new"])
+
+    def close(self) -> None:
+        """Stop listening to the camera (which the demo owns)."""
+        if self.camera is not None and self.live.value:
+            self.camera.on_frame(self._frame, remove=True)
+        super().close()
