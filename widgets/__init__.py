@@ -7,6 +7,7 @@ from .drawing_classifier import DrawingClassifier
 from .drawing_game import DrawingGame
 from .drawing_pad import DrawingPad
 from .gallery import card, gallery
+from .object_detector import DetectionView
 from .photo_classifier import PhotoClassifierView
 from .probability_bars import ProbabilityBars
 from .rps_game import GestureView, RPSGame
@@ -15,4 +16,4 @@ from .text_streamer import TextStreamer
 
 __all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "DrawingGame", "SumAnswerer", "TextStreamer",
            "message", "card", "gallery", "Camera", "GestureView", "RPSGame",
-           "PhotoClassifierView"]
+           "PhotoClassifierView", "DetectionView"]

@@ -23,17 +23,27 @@ def _first_line(error: Exception) -> str:
     return text[0] if text else type(error).__name__
 
 
-def picture(image: Image.Image, box=None, longest: int = SHOWN) -> bytes:
-    """JPEG bytes of the photo shrunk to `longest` pixels, with `box` (x1, y1, x2, y2 in the
-    photo's pixels: the region the model read) outlined."""
+def picture(image: Image.Image, boxes=(), longest: int = SHOWN) -> bytes:
+    """JPEG bytes of the photo shrunk to `longest` pixels, with `boxes` outlined: (x1, y1, x2,
+    y2, caption) in the photo's pixels (caption "" for none)."""
     scale = min(1.0, longest / max(image.size))
     shown = image.convert("RGB").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
-    if box is not None:
-        x1, y1, x2, y2 = (v * scale for v in box)
-        ImageDraw.Draw(shown).rectangle((x1, y1, x2 - 1, y2 - 1), outline=REGION_COLOR, width=3)
+    draw = ImageDraw.Draw(shown)
+    for x1, y1, x2, y2, caption in boxes:
+        x1, y1, x2, y2 = (v * scale for v in (x1, y1, x2, y2))
+        draw.rectangle((x1, y1, max(x1, x2 - 1), max(y1, y2 - 1)), outline=REGION_COLOR, width=3)
+        if caption:
+            left, top, right, bottom = draw.textbbox((x1 + 3, y1 + 2), caption)
+            draw.rectangle((left - 2, top - 1, right + 2, bottom + 1), fill=REGION_COLOR)
+            draw.text((x1 + 3, y1 + 2), caption, fill="white")
     out = io.BytesIO()
     shown.save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+def as_image(image) -> Image.Image:
+    """A PIL image of a PIL image or an RGB array (a camera frame)."""
+    return image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image, dtype=np.uint8))
 
 
 class PhotoClassifierView(w.VBox):
@@ -78,8 +88,8 @@ class PhotoClassifierView(w.VBox):
             result = self.classify(image)
         except Exception as error:  # one sentence, and the next photo tries again
             return self._say(f"Could not classify this photo: {_first_line(error).rstrip('.')}.")
-        pil = image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image, dtype=np.uint8))
-        self.photo.value = picture(pil, result.get("box"))
+        box = result.get("box")
+        self.photo.value = picture(as_image(image), [(*box, "")] if box is not None else [])
         self.photo.layout.display = ""
         self._top = [(str(label), float(p)) for label, p in result.get("top", [])]
         self.answer.value = f'<span class="big">{html.escape(str(result.get("label", "")))}</span>'
