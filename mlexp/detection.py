@@ -52,6 +52,10 @@ class Detections(Result):
     def as_json(self) -> dict:
         return {"boxes": [b.as_json() for b in self.boxes], "counts": self.counts, "threshold": self.threshold}
 
+    def for_widget(self) -> list[dict]:
+        """What `widgets.DetectionView` draws: each box's label, score and corners."""
+        return [b.as_json() for b in self.boxes]
+
     def __str__(self) -> str:
         if not self.boxes:
             return f"nothing found (score >= {self.threshold:.2f})"
