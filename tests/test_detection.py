@@ -105,7 +105,7 @@ def test_json_result(detector, data_dir):
 
 
 def test_litert_model_gives_the_tensorflow_graphs_detections(detector, data_dir):
-    from mlexp import tfjs_graph  # noqa: PLC0415 (imports TensorFlow: only where needed)
+    from mlexp import tfjs_graph
 
     graph = tfjs_graph.centernet_function(data_dir / "pretrained/centernet_coco/centernet.json", detector.size)
     for name in ("pets.jpg", "kite_and_cold.jpg"):
@@ -118,7 +118,7 @@ def test_litert_model_gives_the_tensorflow_graphs_detections(detector, data_dir)
 
 
 def test_converted_graph_has_only_standard_ops(data_dir):
-    from mlexp import tfjs_graph  # noqa: PLC0415 (imports TensorFlow)
+    from mlexp import tfjs_graph
 
     graph = tfjs_graph.graph_def(data_dir / "pretrained/centernet_coco/centernet.json")
     ops = {node.op for node in graph.node}
@@ -131,7 +131,7 @@ def test_missing_model_says_how_to_make_it(tmp_path):
 
 
 def test_offline_without_the_files_says_how_to_provide_them(tmp_path, monkeypatch):
-    from mlexp import tfjs_graph  # noqa: PLC0415 (imports TensorFlow)
+    from mlexp import tfjs_graph
 
     monkeypatch.delenv("MLEXP_DATA_DIR", raising=False)
     monkeypatch.setenv("MLEXP_CACHE_DIR", str(tmp_path))

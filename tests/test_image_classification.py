@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pytest
-from photo_files import bad_files, real_photo
 from PIL import Image
 
 import mlexp
@@ -17,6 +16,8 @@ from mlexp.cli import QUICK  # the parameters of `mlexp train --quick`
 from mlexp.imagenet import CROP, crop_box
 from mlexp.litert import ModelMissing
 from mlexp.photos import open_photo, read_photo
+
+from photo_files import bad_files, real_photo
 
 NAME = "image_classification"
 CATS = {"tabby, tabby cat", "tiger cat", "Persian cat", "Siamese cat, Siamese", "Egyptian cat"}

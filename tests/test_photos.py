@@ -5,11 +5,12 @@ import os
 
 import numpy as np
 import pytest
-from photo_files import bad_files, png_claiming
 from PIL import Image
 
 from mlexp.photos import MAX_BYTES, PhotoError, open_photo, read_photo, upright_rgb
 from mlexp.preprocess import BadDrawing, open_image
+
+from photo_files import bad_files, png_claiming
 
 RED, BLUE = (220, 30, 30), (30, 30, 220)
 
