@@ -80,6 +80,7 @@ class FakeCamera(traitlets.HasTraits):
     overlay = traitlets.Dict()
     error = traitlets.Unicode("")
     state = traitlets.Unicode("live")
+    running = traitlets.Bool(True)
 
     def __init__(self):
         super().__init__()

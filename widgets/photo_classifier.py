@@ -50,7 +50,8 @@ class PhotoClassifierView(w.VBox):
     """`read(data: bytes, name: str)` -> a PIL image (raises ValueError with one sentence for a
     file it refuses); `classify(image)` -> {"label", "top": [(label, p), ...], "box": [x1, y1,
     x2, y2] or None} for a PIL image or an RGB array (a camera frame). `camera`: a
-    `widgets.Camera` for snapshots and live mode, or None."""
+    `widgets.Camera` for snapshots and live mode (it may start with `running=False`: the browser
+    then asks for the camera only at the first snapshot or Live), or None."""
 
     def __init__(self, read: Callable, classify: Callable, labels, camera=None, top: int = 5, caption: str = ""):
         self.read, self.classify, self.camera = read, classify, camera
@@ -114,18 +115,28 @@ class PhotoClassifierView(w.VBox):
         self.show_photo(image)
 
     def _snapshot(self) -> None:
-        frame = self.camera.snapshot()
-        if frame is None:
-            return self._say("The camera has not sent a picture yet: allow it, then try again.")
+        """The camera's latest frame; a camera not started yet is started and its first frame taken."""
         self.live.value = False
+        frame = self.camera.snapshot() if getattr(self.camera, "running", True) else None
+        if frame is not None:
+            return self.show_photo(frame)
+        self.camera.running = True
+        self._say("Starting the camera: the snapshot is taken as soon as it sends a picture.")
+        self.camera.on_frame(self._first_frame)
+
+    def _first_frame(self, frame) -> None:
+        self.camera.on_frame(self._first_frame, remove=True)
         self.show_photo(frame)
 
     def _frame(self, frame) -> None:
         self.show_photo(frame)
 
     def _live(self, change) -> None:
-        if self.camera is not None:
-            self.camera.on_frame(self._frame, remove=not change["new"])
+        if self.camera is None:
+            return
+        if change["new"]:
+            self.camera.running = True
+        self.camera.on_frame(self._frame, remove=not change["new"])
 
     def close(self) -> None:
         """Stop listening to the camera (which the demo owns)."""
