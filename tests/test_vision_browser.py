@@ -1,0 +1,80 @@
+"""The photo-classification and object-detection dashboards in real Chromium through Voila: a
+real photo uploaded through the file chooser, and Chromium's fake camera playing a y4m made
+from a real photo."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+from test_rps_browser import box_pixels, chromium
+
+import mlexp
+
+from camera_page import photo, write_y4m
+from voila_server import screenshot_folder, voila_server, watch
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server():
+    with voila_server(cull_idle=30) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    with sync_playwright() as p:
+        yield p
+
+
+def open_dashboard(browser, server, name, ready: str):
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.set_default_timeout(60_000)
+    problems = watch(page, server.url)
+    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
+    page.locator(ready).wait_for()
+    return page, problems
+
+
+def picture(page, selector: str, name: str) -> None:
+    if screenshot_folder():
+        screenshot_folder().mkdir(parents=True, exist_ok=True)
+        page.locator(selector).screenshot(path=str(screenshot_folder() / f"{name}.png"))
+
+
+def test_an_uploaded_photo_is_named_with_the_region_it_read(data_dir, server, playwright):
+    browser = chromium(playwright, None)  # a denied camera: uploads still work
+    try:
+        page, problems = open_dashboard(browser, server, "image_classification", ".mlexp-photo-view")
+        page.locator(".mlexp-photo-view input[type=file]").set_input_files(str(data_dir / "images" / "parrot.jpg"))
+        answer, message = ".mlexp-photo-view .mlexp-answer", ".mlexp-photo-view .mlexp-message"
+        page.wait_for_function(f"() => document.querySelector('{answer}').innerText.includes('macaw')")
+        rows = page.locator(".mlexp-photo-view .mlexp-bars tr")
+        assert rows.count() == 5 and "macaw" in rows.first.inner_text()
+        assert page.locator(".mlexp-photo-view img").first.is_visible()  # the photo, with its region outlined
+        picture(page, ".mlexp-photo-view", "image_classification")
+        page.locator(".mlexp-photo-view input[type=file]").set_input_files(
+            files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}])
+        page.wait_for_function(f"() => document.querySelector('{message}').innerText.length > 0")
+        assert "not an image file" in page.locator(message).inner_text()
+        assert "macaw" in page.locator(answer).inner_text()  # nothing lost
+        page.close()
+        assert not problems, "\n".join(problems)
+    finally:
+        browser.close()
+
+
+def test_the_camera_sees_the_dogs_boxed_over_the_preview(data_dir, server, playwright, tmp_path):
+    video = tmp_path / "pets.y4m"
+    write_y4m(video, [photo(data_dir / "images" / "pets.jpg")] * 10)
+    browser = chromium(playwright, video)
+    try:
+        page, problems = open_dashboard(browser, server, "object_detection", ".mlexp-camera")
+        counts = ".mlexp-detection-view .mlexp-answer"
+        page.wait_for_function(f"() => /2\\s*dog/.test(document.querySelector('{counts}').innerText)")
+        assert box_pixels(page, 0, 1) > 100  # the boxes are drawn over the preview
+        picture(page, ".mlexp-detection-view", "object_detection")
+        page.close()
+        assert not problems, "\n".join(problems)
+    finally:
+        browser.close()
