@@ -1,11 +1,13 @@
 """What the benchmarks share: timing a call, and printing a table of figures per model."""
 from __future__ import annotations
 
+import io
 import os
 import statistics
 import time
 
 import numpy as np
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from voila_server import launch_chromium, voila_server
@@ -54,3 +56,12 @@ def report(results: dict[str, dict], goals: dict[str, str], load: float, note: s
     """Print the machine, the load before the run (`os.getloadavg()[0]`), a note and the table."""
     print(f"{os.cpu_count()} CPUs, load average {load:.2f} before the run; {note}")
     print(table(results, goals))
+
+
+def jpeg(frame: np.ndarray, width: int = 320) -> bytes:
+    """The frame as the camera sends it: `width` pixels wide, JPEG quality 0.8."""
+    image = Image.fromarray(frame)
+    image = image.resize((width, round(width * image.height / image.width)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()

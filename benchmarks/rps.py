@@ -12,7 +12,6 @@ Run: MLEXP_DATA_DIR=../shared/data .venv/bin/python benchmarks/rps.py [NAME ...]
 """
 from __future__ import annotations
 
-import io
 import os
 import statistics
 import sys
@@ -24,7 +23,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 import mlexp  # noqa: E402
@@ -54,23 +52,15 @@ def camera_frames(count: int = 30) -> list[np.ndarray]:
     def paste(photo, i=0):
         return hand_in_room(DATA, photo, at=(200 + 4 * (i % 10), 120 + 2 * (i % 10)), width=220)[0]
 
-    photos = [next(p for p, label in rps_files("testing") if label == i and finder.find(decode_jpeg(jpeg(paste(p)))))
+    photos = [next(p for p, label in rps_files("testing") if label == i and finder.find(decode_jpeg(common.jpeg(paste(p)))))
               for i in range(len(RPS_LABELS))]
     return [paste(photos[i * len(photos) // count], i) for i in range(count)]
-
-
-def jpeg(frame: np.ndarray, width: int = 320) -> bytes:
-    image = Image.fromarray(frame)
-    image = image.resize((width, round(width * image.height / image.width)))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
 
 
 def kernel_pipeline(name: str, frames) -> dict:
     """(a): seconds per frame through what the demo's frame callback does."""
     model = mlexp.load(name)
-    data = [jpeg(f) for f in frames]
+    data = [common.jpeg(f) for f in frames]
     samples = []
     for _ in range(5):
         for item in data:

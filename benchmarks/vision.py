@@ -31,7 +31,6 @@ from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402
 from camera_page import CHROMIUM_CAMERA, GRANTED, photo, write_y4m  # noqa: E402
-from test_rps_browser import jpeg  # noqa: E402
 from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server  # noqa: E402
 
 DATA = Path(os.environ.get("MLEXP_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -68,7 +67,7 @@ def classification() -> dict:
 
 def detection_kernel(frames) -> dict:
     model = mlexp.load("object_detection")
-    data = [jpeg(f) for f in frames]
+    data = [common.jpeg(f) for f in frames]
     median, p90 = common.timings(lambda: [model.detect(decode_jpeg(d)) for d in data], 5)
     return {KERNEL: (1000 * len(data) / median, 1000 * len(data) / p90)}
 
