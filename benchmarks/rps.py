@@ -52,8 +52,10 @@ def camera_frames(count: int = 30) -> list[np.ndarray]:
     def paste(photo, i=0):
         return hand_in_room(DATA, photo, at=(200 + 4 * (i % 10), 120 + 2 * (i % 10)), width=220)[0]
 
-    photos = [next(p for p, label in rps_files("testing") if label == i and finder.find(decode_jpeg(common.jpeg(paste(p)))))
-              for i in range(len(RPS_LABELS))]
+    def found(p):
+        return finder.find(decode_jpeg(common.jpeg(paste(p)))) is not None
+
+    photos = [next(p for p, label in rps_files("testing") if label == i and found(p)) for i in range(len(RPS_LABELS))]
     return [paste(photos[i * len(photos) // count], i) for i in range(count)]
 
 
