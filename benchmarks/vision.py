@@ -23,6 +23,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import numpy as np  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
+from test_vision_browser import choose_file  # noqa: E402
 
 import mlexp  # noqa: E402
 from mlexp.imagenet import model_input  # noqa: E402
@@ -80,7 +81,7 @@ def dashboard(name: str, server, browser, upload: Path | None) -> dict:
     page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
     figures = {LATENCY: NONE, FPS: NONE}
     if upload is not None:
-        page.locator("input[type=file]").set_input_files(str(upload))
+        choose_file(page, ".mlexp-photo-view", str(upload))
         page.wait_for_function("() => document.querySelector('.mlexp-photo-view img')", timeout=120_000)
         page.wait_for_timeout(2000)
     else:

@@ -36,6 +36,14 @@ def open_dashboard(browser, server, name, ready: str):
     return page, problems
 
 
+def choose_file(page, selector: str, files) -> None:
+    """Click the upload button and pick `files` in the file chooser it opens (ipywidgets'
+    FileUpload keeps its <input type=file> out of the page)."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(f"{selector} .widget-upload").click()
+    chooser.value.set_files(files)
+
+
 def picture(page, selector: str, name: str) -> None:
     if screenshot_folder():
         screenshot_folder().mkdir(parents=True, exist_ok=True)
@@ -46,15 +54,15 @@ def test_an_uploaded_photo_is_named_with_the_region_it_read(data_dir, server, pl
     browser = chromium(playwright, None)  # a denied camera: uploads still work
     try:
         page, problems = open_dashboard(browser, server, "image_classification", ".mlexp-photo-view")
-        page.locator(".mlexp-photo-view input[type=file]").set_input_files(str(data_dir / "images" / "parrot.jpg"))
+        choose_file(page, ".mlexp-photo-view", str(data_dir / "images" / "parrot.jpg"))
         answer, message = ".mlexp-photo-view .mlexp-answer", ".mlexp-photo-view .mlexp-message"
         page.wait_for_function(f"() => document.querySelector('{answer}').innerText.includes('macaw')")
         rows = page.locator(".mlexp-photo-view .mlexp-bars tr")
         assert rows.count() == 5 and "macaw" in rows.first.inner_text()
         assert page.locator(".mlexp-photo-view img").first.is_visible()  # the photo, with its region outlined
         picture(page, ".mlexp-photo-view", "image_classification")
-        page.locator(".mlexp-photo-view input[type=file]").set_input_files(
-            files=[{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}])
+        not_a_photo = {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}
+        choose_file(page, ".mlexp-photo-view", [not_a_photo])
         page.wait_for_function(f"() => document.querySelector('{message}').innerText.length > 0")
         assert "not an image file" in page.locator(message).inner_text()
         assert "macaw" in page.locator(answer).inner_text()  # nothing lost
