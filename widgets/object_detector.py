@@ -8,7 +8,7 @@ from typing import Callable
 import ipywidgets as w
 
 from .common import html_box, notice, stylesheet
-from .photo_classifier import SHOWN, as_image, picture
+from .photo_classifier import as_image, picture
 
 COLORS = ("#1f6fc5", "#d9534f", "#2e8b57", "#e08e0b", "#7b4fc9", "#0f9bb3")
 
@@ -33,7 +33,7 @@ class DetectionView(w.VBox):
                                    placeholder="only these classes (empty: all)")
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Choose a photo")
         self.upload.observe(self._uploaded, "value")
-        self.photo = w.Image(format="jpeg", layout=w.Layout(max_width="100%", width=f"{SHOWN}px", display="none"))
+        self.photo = w.Image(format="jpeg", layout=w.Layout(max_width="100%", width="auto", display="none"))
         self.counts = html_box("mlexp-answer", '<span class="none">Nothing found yet.</span>')
         self.status = html_box("mlexp-message")
         self.caption = html_box("mlexp-caption", f"<small>{html.escape(caption)}</small>" if caption else "")
@@ -43,7 +43,8 @@ class DetectionView(w.VBox):
         views = ([camera] if isinstance(camera, w.Widget) else []) + [self.photo]
         side = w.VBox([self.threshold, w.HTML("Classes:"), self.classes, self.upload, self.counts, self.status,
                        self.caption], layout=w.Layout(min_width="260px", max_width="420px"))
-        row = w.HBox([w.VBox(views), side], layout=w.Layout(flex_flow="row wrap", grid_gap="16px"))
+        row = w.HBox([w.VBox(views, layout=w.Layout(flex="0 1 auto")), side],
+                     layout=w.Layout(flex_flow="row wrap", grid_gap="16px"))
         super().__init__([stylesheet(), row])
         self.add_class("mlexp-detection-view")
 

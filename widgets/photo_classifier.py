@@ -64,7 +64,7 @@ class PhotoClassifierView(w.VBox):
         self.minimum = w.FloatSlider(value=0.0, min=0.0, max=0.5, step=0.01, readout_format=".0%",
                                      description="Hide below", style={"description_width": "initial"})
         self.minimum.observe(lambda _: self._show_bars(), "value")
-        self.photo = w.Image(format="jpeg", layout=w.Layout(max_width="100%", width=f"{SHOWN}px"))
+        self.photo = w.Image(format="jpeg", layout=w.Layout(max_width="100%", width="auto"))
         self.photo.layout.display = "none"
         self.answer = html_box("mlexp-answer", '<span class="none">Choose a photo, or use the camera.</span>')
         self.bars = ProbabilityBars(labels, top=top)
@@ -76,7 +76,10 @@ class PhotoClassifierView(w.VBox):
         side = w.VBox([self.answer, self.bars, self.minimum, self.status, self.caption],
                       layout=w.Layout(min_width="260px"))
         views = ([camera] if isinstance(camera, w.Widget) else []) + [self.photo]
-        row = w.HBox([w.VBox(views), side], layout=w.Layout(flex_flow="row wrap", grid_gap="16px"))
+        if isinstance(camera, w.Widget) and not camera.running:
+            camera.layout.display = "none"  # shown once started (first snapshot or Live)
+        row = w.HBox([w.VBox(views, layout=w.Layout(flex="0 1 auto")), side],
+                     layout=w.Layout(flex_flow="row wrap", grid_gap="16px"))
         super().__init__([stylesheet(), controls, row])
         self.add_class("mlexp-photo-view")
 
@@ -120,9 +123,14 @@ class PhotoClassifierView(w.VBox):
         frame = self.camera.snapshot() if getattr(self.camera, "running", True) else None
         if frame is not None:
             return self.show_photo(frame)
-        self.camera.running = True
+        self._start_camera()
         self._say("Starting the camera: the snapshot is taken as soon as it sends a picture.")
         self.camera.on_frame(self._first_frame)
+
+    def _start_camera(self) -> None:
+        self.camera.running = True
+        if isinstance(self.camera, w.Widget):
+            self.camera.layout.display = ""
 
     def _first_frame(self, frame) -> None:
         self.camera.on_frame(self._first_frame, remove=True)
@@ -135,7 +143,7 @@ class PhotoClassifierView(w.VBox):
         if self.camera is None:
             return
         if change["new"]:
-            self.camera.running = True
+            self._start_camera()
         self.camera.on_frame(self._frame, remove=not change["new"])
 
     def close(self) -> None:
