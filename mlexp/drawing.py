@@ -99,11 +99,11 @@ class Classifier(Predictor):
     def summary(report: dict, weakest: int = 10) -> str:
         """The accuracy and each class's (with many classes: top-5 and only the weakest ones)."""
         per_class = list(report["per_class"].items())
-        if len(per_class) <= TOP5_FROM:
-            lines = "".join(f"\n  {label:>6}: {acc:.2%}" for label, acc in per_class)
-            return (f"accuracy {report['accuracy']:.2%} on {report['n']:,} held-out {report['dataset']} "
-                    f"test images{lines}")
-        worst = sorted(per_class, key=lambda kv: kv[1])[:weakest]
-        lines = "".join(f"\n  {label:>6}: {acc:.2%}" for label, acc in worst)
-        return (f"accuracy {report['accuracy']:.2%}, top-5 {report.get('top5', float('nan')):.2%} on {report['n']:,} "
-                f"{report['dataset']} test images; the {weakest} weakest of {len(per_class)} classes:{lines}")
+        many = len(per_class) > TOP5_FROM
+        shown = sorted(per_class, key=lambda kv: kv[1])[:weakest] if many else per_class
+        lines = "".join(f"\n  {label:>6}: {acc:.2%}" for label, acc in shown)
+        accuracy, n, dataset = report["accuracy"], report["n"], report["dataset"]
+        if not many:
+            return f"accuracy {accuracy:.2%} on {n:,} held-out {dataset} test images{lines}"
+        return (f"accuracy {accuracy:.2%}, top-5 {report.get('top5', float('nan')):.2%} on {n:,} {dataset} "
+                f"test images; the {weakest} weakest of {len(per_class)} classes:{lines}")

@@ -8,6 +8,8 @@ import json
 import numpy as np
 from PIL import Image, ImageDraw
 
+from mlexp.data.quickdraw import drawing_strokes
+
 
 def arc(cx, cy, rx, ry, start, stop, n=24):
     """`n` points on an ellipse arc from angle `start` to `stop` (degrees; with y growing
@@ -57,6 +59,6 @@ def quickdraw_strokes(data_dir, category: str, raw: bool = False) -> list[dict]:
     path = folder / (category.replace(" ", "_") + (".ndjson.gz" if raw else ".ndjson"))
     with (gzip.open(path, "rt") if raw else open(path)) as f:
         records = [json.loads(line) for line in f]
-    return [{"strokes": [list(zip(s[0], s[1])) for s in r["drawing"]],
+    return [{"strokes": drawing_strokes(r),
              "times": [s[2] for s in r["drawing"]] if raw else None,
              "recognized": r.get("recognized", True)} for r in records]

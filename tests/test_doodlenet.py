@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_browser import bars, browser, open_demo, page, screenshot_widget, server  # noqa: F401 (fixtures)
+from test_browser import bars, browser, open_demo, page, real_sketch, screenshot_widget, server, start_round  # noqa: F401 (fixtures)
 
 import mlexp
 from mlexp import doodlenet, notebooks, tfjs_layers
@@ -15,8 +15,6 @@ from mlexp.preprocess import strokes_to_quickdraw
 from widgets import DrawingClassifier, DrawingGame
 
 from conftest import REPO
-from drawings import quickdraw_strokes, to_pad
-from helpers import PadReplay
 from voila_server import CHROMIUM, replay, screenshot_folder
 
 NAME = "sketch_doodlenet"
@@ -121,28 +119,14 @@ def test_training_notebook_quick_mode_converts_and_exports(data_dir, tmp_path, m
 
 
 # In a real browser ------------------------------------------------------------------------------
-def recognized_sketch(data_dir, model, category):
-    """A real person's raw drawing of `category` (strokes on the pad, times) that the model
-    recognizes when drawn on the pad (these drawings may be in DoodleNet's training data)."""
-    check = PadReplay(model)
-    for drawing in quickdraw_strokes(data_dir, category, raw=True):
-        strokes = to_pad(drawing["strokes"])
-        if getattr(check.draw(strokes), "label", None) == category and sum(map(len, strokes)) < 400:
-            return strokes, drawing["times"]
-    pytest.fail(f"no real drawing of {category} is recognized")
-
-
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
 def test_a_game_round_over_345_classes_played_with_real_strokes(page, server, data_dir):  # noqa: F811 (fixtures)
     page, _ = open_demo(page, server, NAME)
     model = mlexp.load(NAME)
-    page.locator(".mlexp-play button, button.mlexp-play").first.click()
-    target = page.locator(".mlexp-task .mlexp-target")
-    target.wait_for()
-    category = target.inner_text().strip()
+    category = start_round(page)
     assert category in model.card["game_classes"], f"the game asked for {category}, which it recognizes poorly"
-    replay(page, *recognized_sketch(data_dir, model, category))
+    replay(page, *real_sketch(data_dir, NAME, category, recognized=True))
     page.locator(".mlexp-result").get_by_text(f"recognized your {category}").wait_for()
     assert page.locator(".mlexp-score").inner_text().strip() == "Score: 1 of 1"
     assert len(bars(page)) == 5 and category in bars(page)  # the top-5 bars

@@ -72,6 +72,12 @@ def load_quickdraw_splits(categories=None, per_class: int | None = None, validat
 STROKES_URL = "https://storage.googleapis.com/quickdraw_dataset/full/simplified/{}.ndjson"
 
 
+def drawing_strokes(record: dict) -> list[list[tuple]]:
+    """The strokes [[(x, y), ...], ...] of one line of Google's ndjson files (simplified or raw;
+    a raw file's third row per stroke, the times, is left out)."""
+    return [list(zip(stroke[0], stroke[1])) for stroke in record["drawing"]]
+
+
 def load_quickdraw_strokes(categories=None, per_class: int | None = None) -> tuple[list, np.ndarray, list[str]]:
     """(drawings, y, categories): Google's simplified strokes, each drawing a list of strokes
     [[(x, y), ...], ...] (coordinates 0-255), labels indexing `categories` (default: all 345).
@@ -86,6 +92,6 @@ def load_quickdraw_strokes(categories=None, per_class: int | None = None) -> tup
             for i, line in enumerate(f):
                 if per_class is not None and i >= per_class:
                     break
-                drawings.append([list(zip(x, y)) for x, y, *_ in json.loads(line)["drawing"]])
+                drawings.append(drawing_strokes(json.loads(line)))
                 ys.append(label)
     return drawings, np.asarray(ys, np.int64), categories
