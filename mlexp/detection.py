@@ -151,8 +151,8 @@ class Detector(Predictor):
 
     def describe(self) -> str:
         card = self.card
-        return (f"{card.get('model', 'CenterNet')}: {len(self.labels)} COCO classes, reads {self.size}x{self.size} "
-                f"(photos letterboxed); {self.path.stat().st_size / 2**20:.1f} MiB.")
+        return (f"{card.get('model', 'CenterNet')} reads {self.size}x{self.size} pixels (photos letterboxed, "
+                f"not squashed); {self.path.stat().st_size / 2**20:.1f} MiB.")
 
     def _classes(self, classes) -> set[int] | None:
         if classes is None:

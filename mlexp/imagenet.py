@@ -130,11 +130,11 @@ class PhotoClassifier(Predictor):
         return (f"MobileNetV2 ({card.get('quantization', 'LiteRT')}, {self.path.stat().st_size / 2**20:.1f} MiB) "
                 f"reads the centre {self.crop:.1%} of the shorter side at {self.size} px{said}.")
 
-    def read(self, source) -> Image.Image:
-        """A photo file or upload (bytes) read for this model (`photos.read_photo`): upright RGB,
-        a big JPEG decoded at 1/2, 1/4 or 1/8 scale (several times faster) as long as the crop
-        keeps at least the model's input size."""
-        return read_photo(source, min_side=int(np.ceil(self.size / self.crop)))
+    def read(self, source, name: str | None = None) -> Image.Image:
+        """A photo file or upload (bytes; `name` for messages) read for this model
+        (`photos.read_photo`): upright RGB, a big JPEG decoded at 1/2, 1/4 or 1/8 scale (several
+        times faster) as long as the crop keeps at least the model's input size."""
+        return read_photo(source, name, min_side=int(np.ceil(self.size / self.crop)))
 
     def classify(self, image, box=None) -> Classification:
         """A photo: a PIL image of any mode (EXIF rotation applied, transparency on white) or an

@@ -14,6 +14,17 @@ def send(widget, **content):
     widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
 
 
+def send_file(picker, data: bytes, name: str, id: int = 1, piece: int | None = None) -> None:
+    """Deliver a file to a PhotoPicker's comm exactly as photo_picker.js sends it: in pieces of
+    `piece` bytes (the picker's own size by default)."""
+    piece = piece or picker.piece_bytes
+    count = max(1, -(-len(data) // piece))
+    for index in range(count):
+        content = {"type": "piece", "id": id, "name": name, "size": len(data), "index": index, "count": count}
+        picker.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}},
+                                "buffers": [memoryview(data[index * piece:(index + 1) * piece])]})
+
+
 def mouse_stroke(canvas, points):
     (x, y), rest = points[0], points[1:]
     send(canvas, event="mouse_down", x=x, y=y)

@@ -1,7 +1,5 @@
 """The photo classifier and detector views in the kernel, with the real shipped models, real
 photos and a fake camera (the real camera's Python API)."""
-import datetime
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -10,12 +8,11 @@ import mlexp
 from mlexp.photos import read_photo
 from widgets import DetectionView, PhotoClassifierView
 
-from helpers import FakeCamera
+from helpers import FakeCamera, send_file
 
 
 def upload(view, name, data):
-    view.upload.value = ({"name": name, "type": "", "size": len(data), "content": memoryview(data),
-                          "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+    send_file(view.upload, data, name, piece=100_000)  # several pieces, as a large photo arrives
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +26,13 @@ def detector():
 
 
 def photo_view(model, camera=None):
-    return PhotoClassifierView(lambda data, name: model.read(data), lambda image: model.classify(image).for_widget(),
+    return PhotoClassifierView(model.read, lambda image: model.classify(image).for_widget(),
                                model.labels, camera=camera)
 
 
 def detection_view(model, camera=None):
     return DetectionView(lambda image, threshold, classes: model.detect(image, threshold, classes).for_widget(),
-                         lambda data, name: read_photo(data), model.labels, camera=camera, threshold=model.threshold)
+                         read_photo, model.labels, camera=camera, threshold=model.threshold)
 
 
 def test_an_uploaded_photo_is_named_and_shown_with_the_region_read(classifier, data_dir):
@@ -97,6 +94,7 @@ def test_an_uploaded_photo_is_boxed_and_the_threshold_applies(detector, data_dir
     upload(view, "kite.jpg", data)
     low = view.counts.value
     assert "kite" in low and "person" in low and view.photo.layout.display == ""
+    assert low.count('class="swatch"') == 2  # one colour per class, as on the photo
     view.threshold.value = 0.95
     upload(view, "kite.jpg", data)
     assert "Nothing above" in view.counts.value

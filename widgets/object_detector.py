@@ -7,32 +7,30 @@ from typing import Callable
 
 import ipywidgets as w
 
-from .common import html_box, notice, stylesheet
+from .common import first_line, html_box, notice, stylesheet
 from .photo_classifier import as_image, picture
+from .photo_picker import PhotoPicker
 
 COLORS = ("#1f6fc5", "#d9534f", "#2e8b57", "#e08e0b", "#7b4fc9", "#0f9bb3")
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return (text[0] if text else type(error).__name__).rstrip(".")
 
 
 class DetectionView(w.VBox):
     """`detect(image, threshold, classes)` -> [{"label", "score", "box": [x1, y1, x2, y2]}] in
     the image's pixels, for a PIL image or an RGB array (a camera frame); `read(data, name)` ->
     a PIL image (ValueError with one sentence for a file it refuses); `labels`: the classes the
-    filter offers; `threshold`: the slider's start."""
+    filter offers; `threshold`: the slider's start; `max_bytes`: the largest file the picker
+    sends. Each class keeps one colour, on the preview, on photos and in the counts."""
 
     def __init__(self, detect: Callable, read: Callable, labels, camera=None, threshold: float = 0.3,
-                 caption: str = ""):
+                 caption: str = "", max_bytes: int = 50 * 2**20):
         self.detect, self.read, self.camera = detect, read, camera
         self.threshold = w.FloatSlider(value=threshold, min=0.05, max=0.95, step=0.05, description="Score at least",
                                        readout_format=".2f", style={"description_width": "initial"})
         self.classes = w.TagsInput(value=[], allowed_tags=list(labels), allow_duplicates=False,
                                    placeholder="only these classes (empty: all)")
-        self.upload = w.FileUpload(accept="image/*", multiple=False, description="Choose a photo")
-        self.upload.observe(self._uploaded, "value")
+        self.upload = PhotoPicker(max_bytes=max_bytes)
+        self.upload.on_file(self._uploaded)
+        self.upload.on_problem(lambda sentence: setattr(self.status, "value", notice(sentence)))
         self.photo = w.Image(format="jpeg", layout=w.Layout(max_width="100%", width="auto", display="none"))
         self.counts = html_box("mlexp-answer", '<span class="none">Nothing found yet.</span>')
         self.status = html_box("mlexp-message")
@@ -43,7 +41,7 @@ class DetectionView(w.VBox):
         views = ([camera] if isinstance(camera, w.Widget) else []) + [self.photo]
         side = w.VBox([self.threshold, w.HTML("Classes:"), self.classes, self.upload, self.counts, self.status,
                        self.caption], layout=w.Layout(min_width="260px", max_width="420px"))
-        row = w.HBox([w.VBox(views, layout=w.Layout(flex="0 1 auto")), side],
+        row = w.HBox([w.VBox(views, layout=w.Layout(flex="0 1 auto", max_width="600px")), side],
                      layout=w.Layout(flex_flow="row wrap", grid_gap="16px"))
         super().__init__([stylesheet(), row])
         self.add_class("mlexp-detection-view")
@@ -55,14 +53,15 @@ class DetectionView(w.VBox):
         try:
             return list(self.detect(image, self.threshold.value, list(self.classes.value) or None))
         except Exception as error:  # one sentence, and the next frame tries again
-            self.status.value = notice(f"Could not look at this picture: {_first_line(error)}.")
+            self.status.value = notice(f"Could not look at this picture: {first_line(error)}.")
             return None
 
     def _show_counts(self, boxes: list[dict]) -> None:
         counts: dict[str, int] = {}
         for b in boxes:
             counts[b["label"]] = counts.get(b["label"], 0) + 1
-        self.counts.value = ("".join(f'<div><b>{n}</b> {html.escape(label)}</div>' for label, n in
+        self.counts.value = ("".join(f'<div><span class="swatch" style="background:{self._color(label)}"></span>'
+                                     f'<b>{n}</b> {html.escape(label)}</div>' for label, n in
                                      sorted(counts.items(), key=lambda kv: -kv[1]))
                              or '<span class="none">Nothing above the threshold.</span>')
         self.status.value = ""
@@ -79,19 +78,17 @@ class DetectionView(w.VBox):
                                "points": [], "lines": [], "text": ""}
         self._show_counts(boxes)
 
-    def _uploaded(self, change) -> None:
-        if not change["new"]:
-            return
-        file = change["new"][0]
+    def _uploaded(self, data: bytes, name: str) -> None:
         try:
-            image = self.read(bytes(file["content"]), file["name"])
+            image = self.read(data, name)
         except ValueError as error:
-            self.status.value = notice(_first_line(error) + ".")
+            self.status.value = notice(first_line(error) + ".")
             return
         boxes = self._boxes(image)
         if boxes is None:
             return
-        self.photo.value = picture(as_image(image), [(*b["box"], f'{b["label"]} {b["score"]:.2f}') for b in boxes])
+        drawn = [(*b["box"], f'{b["label"]} {b["score"]:.2f}', self._color(b["label"])) for b in boxes]
+        self.photo.value = picture(as_image(image), drawn)
         self.photo.layout.display = ""
         self._show_counts(boxes)
 

@@ -11,30 +11,26 @@ import ipywidgets as w
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .common import html_box, notice, stylesheet
+from .common import first_line, html_box, notice, stylesheet
+from .photo_picker import PhotoPicker
 from .probability_bars import ProbabilityBars
 
 SHOWN = 360  # pixels: the longer side of the photo as shown
 REGION_COLOR = "#1f6fc5"
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
-
-
 def picture(image: Image.Image, boxes=(), longest: int = SHOWN) -> bytes:
     """JPEG bytes of the photo shrunk to `longest` pixels, with `boxes` outlined: (x1, y1, x2,
-    y2, caption) in the photo's pixels (caption "" for none)."""
+    y2, caption, colour) in the photo's pixels (caption "" for none)."""
     scale = min(1.0, longest / max(image.size))
     shown = image.convert("RGB").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
     draw = ImageDraw.Draw(shown)
-    for x1, y1, x2, y2, caption in boxes:
+    for x1, y1, x2, y2, caption, colour in boxes:
         x1, y1, x2, y2 = (v * scale for v in (x1, y1, x2, y2))
-        draw.rectangle((x1, y1, max(x1, x2 - 1), max(y1, y2 - 1)), outline=REGION_COLOR, width=3)
+        draw.rectangle((x1, y1, max(x1, x2 - 1), max(y1, y2 - 1)), outline=colour, width=3)
         if caption:
             left, top, right, bottom = draw.textbbox((x1 + 3, y1 + 2), caption)
-            draw.rectangle((left - 2, top - 1, right + 2, bottom + 1), fill=REGION_COLOR)
+            draw.rectangle((left - 2, top - 1, right + 2, bottom + 1), fill=colour)
             draw.text((x1 + 3, y1 + 2), caption, fill="white")
     out = io.BytesIO()
     shown.save(out, "JPEG", quality=85)
@@ -49,14 +45,17 @@ def as_image(image) -> Image.Image:
 class PhotoClassifierView(w.VBox):
     """`read(data: bytes, name: str)` -> a PIL image (raises ValueError with one sentence for a
     file it refuses); `classify(image)` -> {"label", "top": [(label, p), ...], "box": [x1, y1,
-    x2, y2] or None} for a PIL image or an RGB array (a camera frame). `camera`: a
+    x2, y2] or None} for a PIL image or an RGB array (a camera frame); `max_bytes`: the largest
+    file the picker sends (larger ones are refused in the browser). `camera`: a
     `widgets.Camera` for snapshots and live mode (it may start with `running=False`: the browser
     then asks for the camera only at the first snapshot or Live), or None."""
 
-    def __init__(self, read: Callable, classify: Callable, labels, camera=None, top: int = 5, caption: str = ""):
+    def __init__(self, read: Callable, classify: Callable, labels, camera=None, top: int = 5, caption: str = "",
+                 max_bytes: int = 50 * 2**20):
         self.read, self.classify, self.camera = read, classify, camera
-        self.upload = w.FileUpload(accept="image/*", multiple=False, description="Choose a photo")
-        self.upload.observe(self._uploaded, "value")
+        self.upload = PhotoPicker(max_bytes=max_bytes)
+        self.upload.on_file(self._uploaded)
+        self.upload.on_problem(self._say)
         self.snapshot = w.Button(description="Take a snapshot", icon="camera", disabled=camera is None)
         self.snapshot.on_click(lambda _: self._snapshot())
         self.live = w.ToggleButton(description="Live", icon="video-camera", disabled=camera is None)
@@ -91,9 +90,9 @@ class PhotoClassifierView(w.VBox):
         try:
             result = self.classify(image)
         except Exception as error:  # one sentence, and the next photo tries again
-            return self._say(f"Could not classify this photo: {_first_line(error).rstrip('.')}.")
+            return self._say(f"Could not classify this photo: {first_line(error)}.")
         box = result.get("box")
-        self.photo.value = picture(as_image(image), [(*box, "")] if box is not None else [])
+        self.photo.value = picture(as_image(image), [(*box, "", REGION_COLOR)] if box is not None else [])
         self.photo.layout.display = ""
         self._top = [(str(label), float(p)) for label, p in result.get("top", [])]
         self.answer.value = f'<span class="big">{html.escape(str(result.get("label", "")))}</span>'
@@ -105,15 +104,11 @@ class PhotoClassifierView(w.VBox):
         if self._top:
             self.bars.show(dict(self._top))
 
-    def _uploaded(self, change) -> None:
-        files = change["new"]
-        if not files:
-            return
-        file = files[0]
+    def _uploaded(self, data: bytes, name: str) -> None:
         try:
-            image = self.read(bytes(file["content"]), file["name"])
+            image = self.read(data, name)
         except ValueError as error:
-            return self._say(_first_line(error))
+            return self._say(first_line(error) + ".")
         self.live.value = False
         self.show_photo(image)
 
