@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +22,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import numpy as np  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 import mlexp  # noqa: E402
 from mlexp.data.rps import RPS_LABELS, rps_files  # noqa: E402
@@ -31,8 +29,7 @@ from mlexp.hands import HandFinder  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402
-from camera_page import CHROMIUM_CAMERA, GRANTED, hand_in_room, write_y4m  # noqa: E402
-from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server  # noqa: E402
+from camera_page import hand_in_room  # noqa: E402
 
 NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "hand-gesture"]
 DATA = Path(os.environ.get("MLEXP_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -103,15 +100,8 @@ def main() -> None:
         sys.exit(f"No model for {', '.join(missing)}: train it with `mlexp train NAME`.")
     frames = camera_frames()
     results = {name: kernel_pipeline(name, frames) for name in NAMES}
-    with tempfile.TemporaryDirectory() as folder:
-        video = Path(folder) / "hands.y4m"
-        write_y4m(video, frames, fps=30)
-        args = [*CHROMIUM_ARGS, *CHROMIUM_CAMERA, *GRANTED, f"--use-file-for-fake-video-capture={video}"]
-        with voila_server(cull_idle=10) as server, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-            for name in NAMES:
-                results[name].update(in_browser(name, server, browser))
-            browser.close()
+    for name, figures in common.in_browser(NAMES, in_browser, camera_frames=frames).items():
+        results[name].update(figures)
     common.report(results, GOALS, load, "the camera sends at most 20 frames/s of 320x240 (the demos' settings)")
 
 

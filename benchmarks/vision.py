@@ -15,14 +15,12 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import numpy as np  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 from test_vision_browser import choose_file  # noqa: E402
 
 import mlexp  # noqa: E402
@@ -31,8 +29,7 @@ from mlexp.photos import read_photo  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402
-from camera_page import CHROMIUM_CAMERA, GRANTED, photo, write_y4m  # noqa: E402
-from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server  # noqa: E402
+from camera_page import photo  # noqa: E402
 
 DATA = Path(os.environ.get("MLEXP_DATA_DIR", REPO.parent / "shared" / "data"))
 SECONDS = 15
@@ -103,16 +100,12 @@ def main() -> None:
     frames = [photo(DATA / "images" / name) for name in ("pets.jpg", "kite_and_cold.jpg")] * 5
     results = {"image_classification": {**classification(), KERNEL: NONE},
                "object_detection": {LITERT: NONE, KERAS: NONE, **detection_kernel(frames)}}
-    with tempfile.TemporaryDirectory() as folder:
-        video = Path(folder) / "room.y4m"
-        write_y4m(video, frames, fps=30)
-        args = [*CHROMIUM_ARGS, *CHROMIUM_CAMERA, *GRANTED, f"--use-file-for-fake-video-capture={video}"]
-        with voila_server(cull_idle=10) as server, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-            results["image_classification"].update(dashboard("image_classification", server, browser,
-                                                             DATA / "images" / "parrot.jpg"))
-            results["object_detection"].update(dashboard("object_detection", server, browser, None))
-            browser.close()
+    uploads = {"image_classification": DATA / "images" / "parrot.jpg", "object_detection": None}
+    measured = common.in_browser(list(uploads), lambda name, server, browser: dashboard(name, server, browser,
+                                                                                       uploads[name]),
+                                 camera_frames=frames)
+    for name, figures in measured.items():
+        results[name].update(figures)
     common.report(results, GOALS, load, "the detector's camera sends at most 15 frames/s of 320x240")
 
 

@@ -8,27 +8,14 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import sync_playwright
 from test_rps_browser import box_pixels, chromium
 
 import mlexp
 
 from camera_page import photo, write_y4m
-from voila_server import screenshot_folder, voila_server, watch
+from voila_server import screenshot_folder, watch
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    with voila_server(cull_idle=30) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with sync_playwright() as p:
-        yield p
 
 
 def open_dashboard(browser, server, name, ready: str):
