@@ -84,23 +84,71 @@ def photo_augmenter(rotation_deg=25.0, zoom=(-0.25, 0.1), shift=0.1, flip=True, 
     )
 
 
-def photo_dataset(x, y, batch_size=32, augment: keras.Sequential | None = None, seed=0, shuffle=True):
+def mixup(images, labels, alpha: float):
+    """Mixup (Zhang et al., 2018): each image of the batch blended with another one of the batch,
+    and its one-hot label blended the same way, by a weight drawn from Beta(alpha, alpha) (the
+    larger share always goes to the image itself). A model taught on blends of gestures learns
+    smoother boundaries between them and memorizes the few training photos less."""
+    n = tf.shape(images)[0]
+    a, b = tf.random.gamma([n], alpha), tf.random.gamma([n], alpha)
+    share = tf.maximum(a / (a + b), b / (a + b))
+    other = tf.random.shuffle(tf.range(n))
+    blend = lambda t, w: w * t + (1 - w) * tf.gather(t, other)  # noqa: E731
+    return blend(images, share[:, None, None, None]), blend(labels, share[:, None])
+
+
+def photo_dataset(x, y, batch_size=32, augment: keras.Sequential | None = None, seed=0, shuffle=True,
+                  classes: int | None = None, mixup_alpha: float = 0.0):
     """A batched tf.data pipeline of uint8 RGB photos (N, S, S, 3) -> float32 in 0-255 (the
     models scale their inputs themselves); the photos stay uint8 in memory. Shuffled anew each
-    epoch unless `shuffle` is False; `augment` runs on each batch."""
-    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    epoch unless `shuffle` is False; `augment` runs on each batch. With `classes`, the labels are
+    one-hot vectors (what label smoothing and mixup need; `fit` then picks the matching loss);
+    `mixup_alpha` > 0 blends the augmented photos of each batch (`mixup`)."""
+    if mixup_alpha and not classes:
+        raise ValueError("Mixup blends one-hot labels: give the number of classes too.")
+    labels = y if not classes else tf.one_hot(y, classes)
+    ds = tf.data.Dataset.from_tensor_slices((x, labels))
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size).map(lambda a, b: (tf.cast(a, tf.float32), b))
     if augment is not None:
         ds = ds.map(lambda a, b: (tf.clip_by_value(augment(a, training=True), 0, 255), b),
                     num_parallel_calls=tf.data.AUTOTUNE)
+    if mixup_alpha:
+        ds = ds.map(lambda a, b: mixup(a, b, mixup_alpha), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
 MOBILENET_V2_MIRROR = "pretrained/mobilenet_v2/mobilenet_v2_from_coral_ptq.keras"
 MOBILENET_V2_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
                     "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5")
+
+
+def reading_centre(model: keras.Model, input_size: int) -> keras.Model:
+    """`model` behind a centre crop: the result takes `input_size`-pixel square photos and gives
+    `model` their central pixels at its own input size (`model` itself when the sizes match).
+    A model trained on augmented photos that were mostly zoomed in may see whole photos best a
+    little closer up; `photo_crop_accuracy` measures it."""
+    size = model.input_shape[1]
+    if input_size == size:
+        return model
+    if input_size < size:
+        raise ValueError(f"A centre crop cannot enlarge: {input_size} px photos for a {size} px model.")
+    inner = model.__class__.from_config(model.get_config())  # the same layers, without the optimizer's state
+    inner.set_weights(model.get_weights())
+    inputs = keras.Input((input_size, input_size, 3))
+    return keras.Model(inputs, inner(keras.layers.CenterCrop(size, size)(inputs)), name=model.name)
+
+
+def photo_crop_accuracy(model: keras.Model, load, labels, fractions) -> dict:
+    """{fraction: accuracy} of `model` reading the central `fraction` of each photo's side, for
+    photos `load(size)` gives at the size where that centre has the model's input size."""
+    size, result = model.input_shape[1], {}
+    for fraction in fractions:
+        outer = round(size / fraction)
+        probabilities = reading_centre(model, outer).predict(load(outer).astype("float32"), batch_size=64, verbose=0)
+        result[fraction] = float((probabilities.argmax(1) == np.asarray(labels)).mean())
+    return result
 
 
 def mobilenet_v2_base(size: int) -> tuple[keras.Model, str]:
@@ -247,11 +295,13 @@ def show_examples(x, y, labels, count=20, columns=10):
 
 
 def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batch_size=128, seed=0,
-        from_logits=False, weight_decay=None) -> float:
+        from_logits=False, weight_decay=None, label_smoothing=0.0) -> float:
     """Train `model` with Adam (AdamW with `weight_decay`) and a cosine-decaying learning rate,
     showing live curves; returns the training time in seconds. `train` and `validation` are
-    (x, y) pairs or tf.data datasets (already batched); `from_logits` when the model outputs
-    logits rather than probabilities."""
+    (x, y) pairs or tf.data datasets (already batched; their labels class numbers, or one-hot
+    vectors as `photo_dataset(classes=...)` gives); `from_logits` when the model outputs logits
+    rather than probabilities; `label_smoothing` (one-hot labels only) aims at 1 - s (plus s
+    shared by all classes) instead of 1 for the right class."""
     if isinstance(train, tf.data.Dataset):
         data, steps = train, int(train.cardinality())
     else:
@@ -259,8 +309,12 @@ def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batc
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps, alpha=0.02)
     optimizer = (keras.optimizers.AdamW(schedule, weight_decay=weight_decay) if weight_decay
                  else keras.optimizers.Adam(schedule))
-    model.compile(optimizer=optimizer,
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits), metrics=["accuracy"])
+    one_hot = isinstance(data, tf.data.Dataset) and data.element_spec[1].shape.rank == 2
+    if label_smoothing and not one_hot:
+        raise ValueError("Label smoothing needs one-hot labels: make the datasets with photo_dataset(classes=...).")
+    loss = (keras.losses.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing) if one_hot
+            else keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
     started = time.time()
     model.fit(data, validation_data=validation, epochs=epochs, verbose=0,
               callbacks=[LiveProgress(epochs)], shuffle=False)  # the datasets shuffle anew each epoch
