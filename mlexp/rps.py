@@ -88,7 +88,9 @@ class GestureClassifier(Predictor):
         card = self.card
         if "test_accuracy" not in card:
             return super().describe()
-        reads = "the hand's 21 landmarks" if self.reads == "landmarks" else f"a {self.size}px crop of the hand"
+        crop = float(card.get("centre_crop", 1.0))
+        reads = ("the hand's 21 landmarks" if self.reads == "landmarks" else
+                 f"the hand cropped square at {self.size} px" + (f", its central {crop:.0%}" if crop < 1 else ""))
         return (f"Reads {reads}; {card['test_accuracy']:.1%} on {card.get('split', {}).get('test', 0):,} held-out "
                 f"photos of real hands; {_size(self.path.stat().st_size)}.")
 

@@ -16,8 +16,8 @@ from mlexp.data.rps import RPS_LABELS, rps_files
 from camera_page import hand_in_room
 
 RPS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "hand-gesture"]
-GOALS = {"rps_cnn": 0.80, "rps_mobilenet_v2": 0.92, "rps_hand": 0.84}  # testing split, "no hand" counted wrong
-# (the goals: 85% for rps_cnn, which the shipped model misses; 92% for MobileNetV2)
+GOALS = {"rps_cnn": 0.84, "rps_mobilenet_v2": 0.92, "rps_hand": 0.84}  # testing split, "no hand" counted wrong
+# (the goals: 85% for rps_cnn, which the shipped model (84.04%) misses by 5 photos; 92% for MobileNetV2)
 
 
 def cli(*args, env=None):
