@@ -24,8 +24,7 @@ import numpy as np  # noqa: E402
 from test_vision_browser import choose_file  # noqa: E402
 
 import mlexp  # noqa: E402
-from mlexp.imagenet import model_input  # noqa: E402
-from mlexp.photos import read_photo  # noqa: E402
+from mlexp.imagenet import crop_box, model_input, top_classes  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402
@@ -46,16 +45,19 @@ NONE = (float("nan"), None)
 def classification() -> dict:
     """(a) over the mirror's JPEGs."""
     import keras  # noqa: PLC0415 (TensorFlow only for the comparison)
+    import tensorflow as tf  # noqa: PLC0415
 
     model = mlexp.load("image_classification")
     files = [p.read_bytes() for p in sorted((DATA / "images").glob("*.jpg"))]
     reference = keras.models.load_model(DATA / "pretrained" / "mobilenet_v2" / "mobilenet_v2_from_coral_ptq.keras",
                                         compile=False)
 
+    graph = tf.function(lambda x: reference(x, training=False))  # traced once: no eager overhead per call
+
     def keras_photo(data):
-        image = read_photo(data)
-        x = model_input(image, 224, model.classify(image).box)[None].astype(np.float32) / 127.5 - 1
-        return reference(x, training=False)
+        image = model.read(data)  # the same decoding and crop as LiteRT's path
+        x = model_input(image, 224, crop_box(*image.size))[None].astype(np.float32) / 127.5 - 1
+        return top_classes(graph(x).numpy()[0])
 
     literal = [common.timings(lambda d=d: model.classify(model.read(d)), 10) for d in files]
     tf = [common.timings(lambda d=d: keras_photo(d), 5) for d in files]
