@@ -1,14 +1,19 @@
 """What the benchmarks share: timing a call, and printing a table of figures per model."""
 from __future__ import annotations
 
+import io
 import os
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from voila_server import launch_chromium, voila_server
+from camera_page import CHROMIUM_CAMERA, GRANTED, write_y4m
+from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server
 
 
 def timings(fn, n: int, warmup: int = 3) -> tuple[float, float]:
@@ -40,11 +45,18 @@ def table(results: dict[str, dict], goals: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def in_browser(names, measure) -> dict:
+def in_browser(names, measure, camera_frames=None) -> dict:
     """{name: measure(name, server, browser)} with one Voila server (as `mlexp demo` starts it)
-    and one headless Chromium."""
-    with voila_server(cull_idle=10) as server, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    and one headless Chromium; with `camera_frames` (RGB arrays), its fake camera plays them
+    at 30 frames/s, in a loop, the permission granted."""
+    with tempfile.TemporaryDirectory() as folder, voila_server(cull_idle=10) as server, \
+            sync_playwright() as playwright:
+        args = list(CHROMIUM_ARGS)
+        if camera_frames is not None:
+            video = Path(folder) / "camera.y4m"
+            write_y4m(video, camera_frames, fps=30)
+            args += [*CHROMIUM_CAMERA, *GRANTED, f"--use-file-for-fake-video-capture={video}"]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         results = {name: measure(name, server, browser) for name in names}
         browser.close()
     return results
@@ -54,3 +66,12 @@ def report(results: dict[str, dict], goals: dict[str, str], load: float, note: s
     """Print the machine, the load before the run (`os.getloadavg()[0]`), a note and the table."""
     print(f"{os.cpu_count()} CPUs, load average {load:.2f} before the run; {note}")
     print(table(results, goals))
+
+
+def jpeg(frame: np.ndarray, width: int = 320) -> bytes:
+    """The frame as the camera sends it: `width` pixels wide, JPEG quality 0.8."""
+    image = Image.fromarray(frame)
+    image = image.resize((width, round(width * image.height / image.width)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()

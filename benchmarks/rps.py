@@ -12,11 +12,9 @@ Run: MLEXP_DATA_DIR=../shared/data .venv/bin/python benchmarks/rps.py [NAME ...]
 """
 from __future__ import annotations
 
-import io
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,8 +22,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 import mlexp  # noqa: E402
 from mlexp.data.rps import RPS_LABELS, rps_files  # noqa: E402
@@ -33,8 +29,7 @@ from mlexp.hands import HandFinder  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402
-from camera_page import CHROMIUM_CAMERA, GRANTED, hand_in_room, write_y4m  # noqa: E402
-from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server  # noqa: E402
+from camera_page import hand_in_room  # noqa: E402
 
 NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "hand-gesture"]
 DATA = Path(os.environ.get("MLEXP_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -54,23 +49,17 @@ def camera_frames(count: int = 30) -> list[np.ndarray]:
     def paste(photo, i=0):
         return hand_in_room(DATA, photo, at=(200 + 4 * (i % 10), 120 + 2 * (i % 10)), width=220)[0]
 
-    photos = [next(p for p, label in rps_files("testing") if label == i and finder.find(decode_jpeg(jpeg(paste(p)))))
-              for i in range(len(RPS_LABELS))]
+    def found(p):
+        return finder.find(decode_jpeg(common.jpeg(paste(p)))) is not None
+
+    photos = [next(p for p, label in rps_files("testing") if label == i and found(p)) for i in range(len(RPS_LABELS))]
     return [paste(photos[i * len(photos) // count], i) for i in range(count)]
-
-
-def jpeg(frame: np.ndarray, width: int = 320) -> bytes:
-    image = Image.fromarray(frame)
-    image = image.resize((width, round(width * image.height / image.width)))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
 
 
 def kernel_pipeline(name: str, frames) -> dict:
     """(a): seconds per frame through what the demo's frame callback does."""
     model = mlexp.load(name)
-    data = [jpeg(f) for f in frames]
+    data = [common.jpeg(f) for f in frames]
     samples = []
     for _ in range(5):
         for item in data:
@@ -111,15 +100,8 @@ def main() -> None:
         sys.exit(f"No model for {', '.join(missing)}: train it with `mlexp train NAME`.")
     frames = camera_frames()
     results = {name: kernel_pipeline(name, frames) for name in NAMES}
-    with tempfile.TemporaryDirectory() as folder:
-        video = Path(folder) / "hands.y4m"
-        write_y4m(video, frames, fps=30)
-        args = [*CHROMIUM_ARGS, *CHROMIUM_CAMERA, *GRANTED, f"--use-file-for-fake-video-capture={video}"]
-        with voila_server(cull_idle=10) as server, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-            for name in NAMES:
-                results[name].update(in_browser(name, server, browser))
-            browser.close()
+    for name, figures in common.in_browser(NAMES, in_browser, camera_frames=frames).items():
+        results[name].update(figures)
     common.report(results, GOALS, load, "the camera sends at most 20 frames/s of 320x240 (the demos' settings)")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -70,10 +71,13 @@ def _predict_text(model, args) -> int:
 
 def _predict_images(model, files: list[Path], args) -> int:
     """A model that reads pictures: each image file, one line each."""
+    options = {} if args.threshold is None else {"threshold": args.threshold}
+    if options and "threshold" not in inspect.signature(model.predict).parameters:
+        raise Failure(f"{args.name} takes no --threshold (only detectors do).")
     failed = 0
     for file in files:
         try:
-            result = model.predict(open_image(file))
+            result = model.predict(open_image(file), **options)
         except BadDrawing as error:
             failed += 1
             if args.json:
@@ -139,6 +143,17 @@ def cmd_demo(args) -> None:
     os.execv(cmd[0], cmd)
 
 
+def _score(text: str) -> float:
+    """A score threshold from the command line: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a score from 0 to 1")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mlexp", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -155,6 +170,8 @@ def parser() -> argparse.ArgumentParser:
     pr.add_argument("--length", type=int, default=200, help="characters to generate (text)")
     pr.add_argument("--temperature", type=float, default=0.8, help="text: 0 greedy, 1 as trained")
     pr.add_argument("--seed", type=int, help="text: the same seed gives the same text")
+    pr.add_argument("--threshold", type=_score, help="object detection: keep boxes scoring at least this, "
+                    "0-1 (default: the demo's, from the model card)")
     pr.set_defaults(func=cmd_predict)
     t = sub.add_parser("train", help="run the experiment's training notebook")
     t.add_argument("name")

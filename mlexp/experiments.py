@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data.rps import RPS_LABELS
+from .detection import Detector
 from .drawing import Classifier
+from .imagenet import PhotoClassifier
 from .litert import REPO_ROOT, Predictor, models_dir  # noqa: F401 (REPO_ROOT: re-exported)
 from .rps import GestureClassifier
 from .summation import Adder
@@ -18,6 +20,8 @@ PREDICTORS: dict[str, type[Predictor]] = {
     "summation": Adder,
     "text-generation": TextGenerator,
     "hand-gesture": GestureClassifier,
+    "object-detection": Detector,
+    "image-classification": PhotoClassifier,
 }
 
 
@@ -117,6 +121,14 @@ EXPERIMENTS: dict[str, Experiment] = {
         _rps("cnn", "CNN", "a convolutional network trained from scratch"),
         _rps("mobilenet_v2", "MobileNetV2", "a fine-tuned MobileNetV2"),
         _rps("hand", "hand landmarks", "a small network reading the 21 landmarks of your hand"),
+        Experiment(name="object_detection", title="Object detection",
+                   summary="Point the camera or drop a photo: a COCO detector boxes people, dogs, cups and 77 "
+                   "other kinds of objects live, with a score threshold and a class filter.",
+                   task="object-detection", dataset="coco", picture="docs/images/object_detection.png"),
+        Experiment(name="image_classification", title="Photo classification (MobileNetV2)",
+                   summary="Drop a photo or take a snapshot: an ImageNet MobileNetV2 names the five most likely "
+                   "of 1000 classes, with their probabilities and the region it looked at.",
+                   task="image-classification", dataset="imagenet", picture="docs/images/image_classification.png"),
     ]
 }
 

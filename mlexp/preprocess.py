@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
+
+from .photos import PhotoError, open_photo
 
 Stroke = Sequence[Sequence[float]]  # [(x, y), ...] in any units, y growing downward
 
@@ -20,7 +22,6 @@ BOX = 20  # side of the box the ink is scaled into
 PEN = 2.2  # pen width in output pixels: gives the mean ink of MNIST digits (~102 of 784)
 SUPERSAMPLE = 4
 SCRIBBLE_INK = 330.0  # total ink of a 28x28 input above that of every MNIST digit (max 312)
-MAX_IMAGE_PIXELS = 25_000_000  # refuse larger images before decoding them
 
 
 class BadDrawing(ValueError):
@@ -107,20 +108,11 @@ def _crop_and_frame(ink: np.ndarray) -> np.ndarray:
 
 
 def open_image(path) -> Image.Image:
-    """Open an image file safely: clear errors for non-images, truncated and huge files."""
+    """Open an image file safely, as stored (`photos.open_photo`); BadDrawing says why it cannot."""
     try:
-        with Image.open(path) as img:
-            if img.size[0] * img.size[1] > MAX_IMAGE_PIXELS:
-                raise Image.DecompressionBombError
-            img.load()
-            return img.copy()
-    except Image.DecompressionBombError:  # ours above, or Pillow's own for far larger images
-        raise BadDrawing(f"{path} is too large to read safely (over "
-                         f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels).") from None
-    except UnidentifiedImageError:
-        raise BadDrawing(f"{path} is not an image file this program can read.") from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise BadDrawing(f"{path} could not be read as an image ({error}).") from None
+        return open_photo(path)
+    except PhotoError as error:
+        raise BadDrawing(str(error)) from None
 
 
 def _ink(img: Image.Image) -> np.ndarray:

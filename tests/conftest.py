@@ -1,12 +1,16 @@
-"""Shared test fixtures: the data mirror (skip when absent) and the shipped models."""
+"""Shared test fixtures: the data mirror (skip when absent), the shipped models, and for the
+browser tests a Voila server and Playwright (a module may define its own)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 import mlexp
+
+from voila_server import voila_server
 
 REPO = mlexp.experiments.REPO_ROOT
 
@@ -33,3 +37,17 @@ def shipped(request):
         assert experiment.has_model(), f"models/{name}/model.tflite is not committed"
         return mlexp.load(name)
     return load
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A Voila server for a module's browser tests, idle kernels culled after 30 s."""
+    with voila_server(cull_idle=30) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    """Playwright, for `voila_server.launch_chromium` and the like."""
+    with sync_playwright() as p:
+        yield p

@@ -3,6 +3,7 @@ protocol as the browser does, and which Quick, Draw! drawings a model was traine
 from __future__ import annotations
 
 import numpy as np
+import traitlets
 
 from mlexp.data import load_quickdraw, stratified_split
 from widgets import DrawingClassifier
@@ -11,6 +12,17 @@ from widgets import DrawingClassifier
 def send(widget, **content):
     """Deliver a frontend event to a widget's comm, exactly as the browser sends it."""
     widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+
+
+def send_file(picker, data: bytes, name: str, id: int = 1, piece: int | None = None) -> None:
+    """Deliver a file to a PhotoPicker's comm exactly as photo_picker.js sends it: in pieces of
+    `piece` bytes (the picker's own size by default)."""
+    piece = piece or picker.piece_bytes
+    count = max(1, -(-len(data) // piece))
+    for index in range(count):
+        content = {"type": "piece", "id": id, "name": name, "size": len(data), "index": index, "count": count}
+        picker.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}},
+                                "buffers": [memoryview(data[index * piece:(index + 1) * piece])]})
 
 
 def mouse_stroke(canvas, points):
@@ -72,3 +84,33 @@ def trained_on(card) -> dict[str, set[int]]:
     train = stratified_split(y, args["validation"], args["test"], args["seed"])[0]
     starts = np.searchsorted(y, np.arange(len(labels)))  # y is grouped by class
     return {label: set((train[y[train] == i] - starts[i]).tolist()) for i, label in enumerate(labels)}
+
+
+class FakeCamera(traitlets.HasTraits):
+    """The camera widget's Python API: frames are pushed with `send` (a black 200x100 frame by default)."""
+    overlay = traitlets.Dict()
+    error = traitlets.Unicode("")
+    state = traitlets.Unicode("live")
+    running = traitlets.Bool(True)
+
+    def __init__(self):
+        super().__init__()
+        self.callbacks = []
+        self.last = None
+
+    def snapshot(self):
+        """The last frame sent, or None (as the real camera's)."""
+        return self.last
+
+    def on_frame(self, callback, remove=False):
+        if remove and callback in self.callbacks:  # as ipywidgets' CallbackDispatcher
+            self.callbacks.remove(callback)
+        elif not remove:
+            self.callbacks.append(callback)
+
+    def send(self, frame=None, times=1):
+        frame = np.zeros((100, 200, 3), np.uint8) if frame is None else frame
+        self.last = frame
+        for _ in range(times):
+            for callback in list(self.callbacks):
+                callback(frame)

@@ -10,14 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import sync_playwright
 
 import mlexp
 from mlexp.data.rps import RPS_LABELS, rps_files
 from widgets.camera import decode_jpeg
 
 from camera_page import CHROMIUM_CAMERA, GRANTED, hand_in_room, write_y4m
-from voila_server import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, voila_server, watch
+from voila_server import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, watch
 
 pytestmark = pytest.mark.browser
 RPS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "hand-gesture"]
@@ -53,18 +52,6 @@ def recognized_by_all(data_dir, label: str) -> Path:
 def _fresh(model):
     model.finder.reset()
     return model
-
-
-@pytest.fixture(scope="module")
-def server():
-    with voila_server(cull_idle=30) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with sync_playwright() as p:
-        yield p
 
 
 def chromium(playwright, video: Path | None):

@@ -5,37 +5,14 @@ import json
 
 import numpy as np
 import pytest
-import traitlets
 
 from mlexp.opponent import Opponent
 from widgets.rps_game import GestureView, RPSGame
 
-from helpers import FakeTime
+from helpers import FakeCamera, FakeTime
 
 LABELS = ["rock", "paper", "scissors"]
 FRAME = np.zeros((100, 200, 3), np.uint8)  # 100 rows, 200 columns
-
-
-class FakeCamera(traitlets.HasTraits):
-    """The camera widget's Python API: frames are pushed with `send`."""
-    overlay = traitlets.Dict()
-    error = traitlets.Unicode("")
-    state = traitlets.Unicode("live")
-
-    def __init__(self):
-        super().__init__()
-        self.callbacks = []
-
-    def on_frame(self, callback, remove=False):
-        if remove and callback in self.callbacks:  # as ipywidgets' CallbackDispatcher
-            self.callbacks.remove(callback)
-        elif not remove:
-            self.callbacks.append(callback)
-
-    def send(self, frame=FRAME, times=1):
-        for _ in range(times):
-            for callback in list(self.callbacks):
-                callback(frame)
 
 
 class Recorder:

@@ -7,10 +7,14 @@ from .drawing_classifier import DrawingClassifier
 from .drawing_game import DrawingGame
 from .drawing_pad import DrawingPad
 from .gallery import card, gallery
+from .object_detector import DetectionView
+from .photo_classifier import PhotoClassifierView
+from .photo_picker import PhotoPicker
 from .probability_bars import ProbabilityBars
 from .rps_game import GestureView, RPSGame
 from .sum_answerer import SumAnswerer
 from .text_streamer import TextStreamer
 
 __all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "DrawingGame", "SumAnswerer", "TextStreamer",
-           "message", "card", "gallery", "Camera", "GestureView", "RPSGame"]
+           "message", "card", "gallery", "Camera", "GestureView", "RPSGame",
+           "PhotoClassifierView", "DetectionView", "PhotoPicker"]

@@ -38,6 +38,12 @@ def html_box(css_class: str, value: str = "") -> w.HTML:
     return box
 
 
+def first_line(error: Exception) -> str:
+    """An exception's first line, without a closing full stop (to end a sentence of one's own)."""
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__).rstrip(".")
+
+
 def notice(text) -> str:
     """The HTML of a one-sentence notice ('' for no text)."""
     return f"<p>{html.escape(str(text))}</p>" if str(text) else ""

@@ -12,18 +12,13 @@ from typing import Callable
 
 import ipywidgets as w
 
-from .common import html_box, notice, stylesheet
+from .common import first_line, html_box, notice, stylesheet
 from .drawing_game import _call_later
 from .probability_bars import ProbabilityBars
 
 BEATS = {"rock": "paper", "paper": "scissors", "scissors": "rock"}  # each move -> what beats it
 WORDS = ("rock...", "paper...", "scissors...", "shoot!")
 BOX_COLOR = "#1f6fc5"
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0].rstrip(".") if text else type(error).__name__
 
 
 class GestureView(w.VBox):
@@ -73,7 +68,7 @@ class GestureView(w.VBox):
             probabilities = {str(k): float(p) for k, p in (result.get("probabilities") or {}).items()}
             overlay = self._overlay(frame.shape, label, probabilities, result)
         except Exception as error:  # any failure: one sentence, and the next frame tries again
-            self._failure = f"Could not recognize the last frame: {_first_line(error)}."
+            self._failure = f"Could not recognize the last frame: {first_line(error)}."
             return self._status()
         self._failure = ""
         if label == "none":
