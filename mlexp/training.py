@@ -193,7 +193,8 @@ def _png(fig) -> Image:
 
 
 class LiveProgress(keras.callbacks.Callback):
-    """Shows a progress line during each epoch and loss/accuracy curves after each epoch."""
+    """Shows a progress line during each epoch and loss/accuracy curves after each epoch
+    (in a notebook; outside IPython it only records the history)."""
 
     def __init__(self, epochs: int):
         super().__init__()
@@ -210,7 +211,7 @@ class LiveProgress(keras.callbacks.Callback):
         self.steps = self.params.get("steps") or 0
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.steps and (batch + 1) % max(1, self.steps // 20) == 0:
+        if self.line and self.steps and (batch + 1) % max(1, self.steps // 20) == 0:
             done = (batch + 1) / self.steps
             bar = "#" * int(20 * done) + "." * (20 - int(20 * done))
             self.line.update(HTML(
@@ -222,6 +223,8 @@ class LiveProgress(keras.callbacks.Callback):
 
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
+        if not self.line:  # not in IPython: nothing to show
+            return
         elapsed = time.time() - self.started
         summary = ", ".join(f"{k} {v[-1]:.4f}" for k, v in self.history.items() if k != "learning_rate")
         self.line.update(HTML(f"<code>epoch {epoch + 1}/{self.epochs} done in {elapsed:.0f} s: {summary}</code>"))
@@ -309,7 +312,8 @@ def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batc
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps, alpha=0.02)
     optimizer = (keras.optimizers.AdamW(schedule, weight_decay=weight_decay) if weight_decay
                  else keras.optimizers.Adam(schedule))
-    one_hot = isinstance(data, tf.data.Dataset) and data.element_spec[1].shape.rank == 2
+    # one-hot labels have the rank of the model's output; class numbers (also per time step) one less
+    one_hot = isinstance(data, tf.data.Dataset) and data.element_spec[1].shape.rank == len(model.output_shape)
     if label_smoothing and not one_hot:
         raise ValueError("Label smoothing needs one-hot labels: make the datasets with photo_dataset(classes=...).")
     loss = (keras.losses.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing) if one_hot

@@ -45,6 +45,20 @@ def test_label_smoothing_needs_one_hot_labels():
         training.fit(model, training.photo_dataset(x, y, 2), None, 1, label_smoothing=0.1)
 
 
+def test_fit_takes_class_numbers_per_time_step_for_sequence_models():
+    """A sequence model's labels (batch, length) are class numbers, not one-hot vectors."""
+    import keras
+
+    from mlexp import training
+
+    ids = np.tile(np.arange(5), 40).astype("int32")  # 0 1 2 3 4 0 1 ...: the next id is predictable
+    train = training.char_windows(ids, 8, batch_size=4, shuffle=False)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Embedding(5, 8), keras.layers.Dense(5)])
+    training.fit(model, train, None, 30, learning_rate=3e-2, from_logits=True)
+    x, y = next(iter(train))
+    assert (model.predict(x, verbose=0).argmax(-1) == y.numpy()).mean() > 0.9
+
+
 def _mean_colour_model(size=8):
     """Answers the class of the strongest mean colour channel (red 0, green 1, blue 2)."""
     import keras
