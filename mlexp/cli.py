@@ -1,4 +1,4 @@
-"""Command line: `mlexp list | evaluate | predict | train | demo`."""
+"""Command line: `mlexp list | evaluate | predict | train | teach | demo`."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nbclient.exceptions import CellExecutionError
 
-from . import experiments, notebooks
+from . import experiments, notebooks, teach
 from .data import DataUnavailable
 from .litert import ModelMissing
 from .preprocess import BadDrawing, open_image
@@ -28,11 +28,14 @@ def cmd_list(args) -> None:
     for e in experiments.EXPERIMENTS.values():
         state = "model present" if e.has_model() else f"no model (mlexp train {e.name})"
         print(f"{e.name:<18} {e.title:<28} {state}")
+    for name in experiments.taught_models():
+        print(f"{name:<18} {'Taught by a person':<28} model present")
 
 
 def cmd_evaluate(args) -> None:
-    report = experiments.evaluate(args.name)
-    print(json.dumps(report) if args.json else f"{args.name}: {experiments.get(args.name).predictor.summary(report)}")
+    model = experiments.load(args.name)
+    report = {"name": args.name, **model.evaluate()}
+    print(json.dumps(report) if args.json else f"{args.name}: {model.summary(report)}")
 
 
 def _image_files(path: Path) -> list[Path]:
@@ -89,7 +92,7 @@ def _predict_images(model, files: list[Path], args) -> int:
 
 
 def cmd_predict(args) -> int:
-    if experiments.get(args.name).predictor.READS == "text":
+    if args.name in experiments.EXPERIMENTS and experiments.get(args.name).predictor.READS == "text":
         return _predict_text(experiments.load(args.name), args)
     files = _image_files(Path(args.path))  # a wrong path is said before a missing model
     return _predict_images(experiments.load(args.name), files, args)
@@ -107,6 +110,22 @@ def cmd_train(args) -> None:
     except CellExecutionError as error:
         raise Failure(f"{e.train_notebook} stopped with {error.ename}: {error.evalue}") from None
     print(f"Model written to {Path(target) / e.name}")
+
+
+def cmd_teach(args) -> None:
+    try:
+        project = teach.project_from_folder(args.folder, args.features, progress=lambda line: print(line, flush=True))
+        if args.epochs is not None:
+            project.settings.epochs = args.epochs
+        head = project.train()
+        out = teach.export(project, head, args.name, overwrite=args.replace, how="`mlexp teach`")
+    except teach.TeachError as error:
+        raise Failure(str(error)) from None
+    report = head.report
+    print(f"Trained in {head.seconds:.1f} s; held-out accuracy {report['accuracy']:.1%} on {report['n']} samples:")
+    for label, accuracy in report["per_class"].items():
+        print(f"  {label:>12}: {accuracy:.1%}")
+    print(f"Model written to {out}; try: mlexp predict {args.name} PHOTO --json")
 
 
 SERVER_CONFIG = experiments.REPO_ROOT / "binder" / "jupyter_server_config.json"  # Binder's too
@@ -178,6 +197,15 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--quick", action="store_true", help="2 epochs on 5,000 examples, into a temporary folder")
     t.add_argument("--model-dir", type=Path, help="write the model here instead of models/")
     t.set_defaults(func=cmd_train)
+    te = sub.add_parser("teach", help="train a model of your own classes: FOLDER holds one sub-folder of "
+                        "pictures per class")
+    te.add_argument("folder", type=Path)
+    te.add_argument("--features", choices=("image", "hand"), default="image",
+                    help="image: MobileNetV2's embedding (objects, anything); hand: the hand's 21 landmarks (gestures)")
+    te.add_argument("--name", required=True, help="the model's folder name in models/ (or $MLEXP_MODELS_DIR)")
+    te.add_argument("--epochs", type=int, help="training epochs (default 50)")
+    te.add_argument("--replace", action="store_true", help="replace a model of that name, even a shipped one")
+    te.set_defaults(func=cmd_teach)
     d = sub.add_parser("demo", help="start the Voila gallery")
     d.add_argument("--port", type=int, default=8866)
     d.add_argument("--no-browser", action="store_true")

@@ -12,6 +12,8 @@ from .imagenet import PhotoClassifier
 from .litert import REPO_ROOT, Predictor, models_dir  # noqa: F401 (REPO_ROOT: re-exported)
 from .rps import GestureClassifier
 from .summation import Adder
+from .teach import TASK as TAUGHT
+from .teach import TaughtClassifier, taught_folder
 from .text import TextGenerator
 
 # Task -> the predictor class that runs its models. A new kind of model: a class and a line here.
@@ -22,6 +24,7 @@ PREDICTORS: dict[str, type[Predictor]] = {
     "hand-gesture": GestureClassifier,
     "object-detection": Detector,
     "image-classification": PhotoClassifier,
+    TAUGHT: TaughtClassifier,
 }
 
 
@@ -129,13 +132,18 @@ EXPERIMENTS: dict[str, Experiment] = {
                    summary="Drop a photo or take a snapshot: an ImageNet MobileNetV2 names the five most likely "
                    "of 1000 classes, with their probabilities and the region it looked at.",
                    task="image-classification", dataset="imagenet", picture="docs/images/image_classification.png"),
+        Experiment(name="teach", title="Teach it your own classes",
+                   summary="Name 2 to 10 classes, hold a button to record each from the camera (or upload pictures), "
+                   "train in seconds, look under the hood, then use or export your model.",
+                   task=TAUGHT, dataset="rps", picture="docs/images/teach.png"),
     ]
 }
 
 
 class UnknownExperiment(KeyError):
     def __str__(self) -> str:
-        return f"No experiment named {self.args[0]!r}; choose one of: {', '.join(EXPERIMENTS)}."
+        return (f"No experiment named {self.args[0]!r}; choose one of: {', '.join(EXPERIMENTS)} (or a model "
+                f"taught with `mlexp teach`: {', '.join(taught_models()) or 'none yet'}).")
 
 
 def get(name: str) -> Experiment:
@@ -146,9 +154,19 @@ def get(name: str) -> Experiment:
         raise UnknownExperiment(name) from None
 
 
+def taught_models() -> list[str]:
+    """The names of the models taught by a person (`mlexp teach`, the teach demo's Export)."""
+    folder = models_dir()
+    return sorted(p.name for p in folder.iterdir() if p.name not in EXPERIMENTS and taught_folder(p.name)) \
+        if folder.is_dir() else []
+
+
 def load(name: str, model_dir: str | Path | None = None) -> Predictor:
     """The predictor of experiment `name` (the class its task names in PREDICTORS), running the
-    shipped model or the one in `model_dir`. Raises ModelMissing if the file is not there."""
+    shipped model or the one in `model_dir`; or a model taught by a person, by its name. Raises
+    ModelMissing if the file is not there."""
+    if name not in EXPERIMENTS and model_dir is None and (folder := taught_folder(name)) is not None:
+        return TaughtClassifier(folder)
     experiment = get(name)
     return experiment.predictor.from_experiment(experiment, model_dir)
 

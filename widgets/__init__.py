@@ -13,8 +13,9 @@ from .photo_picker import PhotoPicker
 from .probability_bars import ProbabilityBars
 from .rps_game import GestureView, RPSGame
 from .sum_answerer import SumAnswerer
+from .teacher import TeachView
 from .text_streamer import TextStreamer
 
 __all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "DrawingGame", "SumAnswerer", "TextStreamer",
            "message", "card", "gallery", "Camera", "GestureView", "RPSGame",
-           "PhotoClassifierView", "DetectionView", "PhotoPicker"]
+           "PhotoClassifierView", "DetectionView", "PhotoPicker", "TeachView"]

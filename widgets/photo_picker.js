@@ -21,7 +21,8 @@ function render({ model, el }) {
   const show = () => {
     button.textContent = model.get("label");
     input.accept = model.get("accept");
-    hint.textContent = "or drop one here";
+    input.multiple = model.get("multiple");
+    hint.textContent = model.get("multiple") ? "or drop them here" : "or drop one here";
   };
 
   async function send(file) {
@@ -46,10 +47,15 @@ function render({ model, el }) {
     }
   }
 
+  // Several files go one after the other, so that their pieces never interleave.
+  async function sendAll(files) {
+    const chosen = Array.from(files || []);
+    for (const file of model.get("multiple") ? chosen : chosen.slice(0, 1)) await send(file);
+  }
+
   button.addEventListener("click", () => input.click());
   input.addEventListener("change", () => {
-    send(input.files[0]);
-    input.value = "";  // the same file chosen again is a new choice
+    sendAll(input.files).then(() => { input.value = ""; });  // the same file chosen again is a new choice
   });
   el.addEventListener("dragover", (event) => {
     event.preventDefault();
@@ -59,10 +65,11 @@ function render({ model, el }) {
   el.addEventListener("drop", (event) => {
     event.preventDefault();
     el.classList.remove("mlexp-drop-here");
-    send(event.dataTransfer && event.dataTransfer.files[0]);
+    sendAll(event.dataTransfer && event.dataTransfer.files);
   });
   model.on("change:label", show);
   model.on("change:accept", show);
+  model.on("change:multiple", show);
   model.on("change:received", show);  // the file arrived: the hint returns
   show();
 }

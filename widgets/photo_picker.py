@@ -13,7 +13,7 @@ from typing import Callable
 
 import anywidget
 from ipywidgets import CallbackDispatcher
-from traitlets import Int, Unicode
+from traitlets import Bool, Int, Unicode
 
 HERE = Path(__file__).parent
 
@@ -30,6 +30,7 @@ class PhotoPicker(anywidget.AnyWidget):
     _esm = HERE / "photo_picker.js"
     label = Unicode("Choose a photo").tag(sync=True)
     accept = Unicode("image/*").tag(sync=True)      # the file chooser's filter (drops are not filtered)
+    multiple = Bool(False).tag(sync=True)            # several files at once (sent one after the other)
     max_bytes = Int(50 * 2**20).tag(sync=True)       # larger files are refused in the browser
     piece_bytes = Int(4 * 2**20).tag(sync=True)      # each message carries at most this much
     received = Int(0).tag(sync=True)                 # files received whole (the page shows progress)

@@ -21,6 +21,20 @@ WORDS = ("rock...", "paper...", "scissors...", "shoot!")
 BOX_COLOR = "#1f6fc5"
 
 
+def hand_overlay(shape, label: str, probabilities, result, connections) -> dict:
+    """A Camera overlay of a hand's box (labelled) and skeleton (`result`'s "box" and "landmarks"
+    in the frame's pixels), in coordinates normalised to 0-1 by the frame's width and height."""
+    height, width = shape[:2]
+    boxes, box = [], result.get("box")
+    if box is not None:
+        x1, y1, x2, y2 = (min(max(float(v) / size, 0.0), 1.0) for v, size in zip(box, (width, height) * 2))
+        boxes.append({"box": [x1, y1, x2, y2], "label": "hand" if label == "none" else label,
+                      "score": probabilities.get(label, 0.0), "color": BOX_COLOR})
+    landmarks = result.get("landmarks")
+    points = [[float(x) / width, float(y) / height] for x, y in ([] if landmarks is None else landmarks)]
+    return {"boxes": boxes, "points": points, "lines": connections if points else [], "text": ""}
+
+
 class GestureView(w.VBox):
     """Calls `classify(frame)` on each camera frame (an RGB uint8 array) and shows the result.
 
@@ -87,16 +101,7 @@ class GestureView(w.VBox):
         self._callbacks(label, result)
 
     def _overlay(self, shape, label: str, probabilities, result) -> dict:
-        """The box and skeleton in coordinates normalised to 0-1 by the frame's width and height."""
-        height, width = shape[:2]
-        boxes, box = [], result.get("box")
-        if box is not None:
-            x1, y1, x2, y2 = (min(max(float(v) / size, 0.0), 1.0) for v, size in zip(box, (width, height) * 2))
-            boxes.append({"box": [x1, y1, x2, y2], "label": "hand" if label == "none" else label,
-                          "score": probabilities.get(label, 0.0), "color": BOX_COLOR})
-        landmarks = result.get("landmarks")
-        points = [[float(x) / width, float(y) / height] for x, y in ([] if landmarks is None else landmarks)]
-        return {"boxes": boxes, "points": points, "lines": self.connections if points else [], "text": ""}
+        return hand_overlay(shape, label, probabilities, result, self.connections)
 
     def _status(self) -> None:
         """The last classification failure, or nothing (the camera shows its own errors)."""

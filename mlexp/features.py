@@ -1,0 +1,142 @@
+"""What a taught model reads of a picture: its features, two kinds.
+
+- "image": the ImageNet MobileNetV2 embedding (1280 numbers) of the picture's centre square,
+  from the photo classifier's file (`models/image_classification/`), for objects, faces, anything;
+- "hand": `hands.hand_features` (83 numbers) of the hand the hand finder sees, for gestures (the
+  background and the light do not matter; no hand, no sample).
+
+`reader(kind).read(picture)` gives a `Reading`: the features, a few augmented views of them
+(computed once, when the sample is taken, so training never reruns the feature model), a small
+JPEG thumbnail of what was read, and where it was in the picture. No TensorFlow here.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, replace
+
+import numpy as np
+from PIL import Image, ImageEnhance
+
+from .hands import Hand, HandFinder, hand_features
+from .imagenet import PhotoClassifier, crop_box, model_input
+from .litert import REPO_ROOT, models_dir
+from .photos import upright_rgb
+
+KINDS = ("image", "hand")
+SIZES = {"image": 1280, "hand": 83}  # numbers per sample
+SOURCES = {"image": "the ImageNet MobileNetV2 embedding (1280 numbers) of models/image_classification",
+           "hand": "the 21 landmarks of MediaPipe's hand models (models/hand) as 83 numbers "
+                   "(mlexp.hands.hand_features)"}
+THUMBNAIL = 128  # pixels, the longer side of a sample's thumbnail
+VIEWS = 2  # augmented views kept per sample
+
+
+@dataclass
+class Reading:
+    """The features of one picture, `views` (VIEWS, d) of augmented copies, the thumbnail (JPEG
+    bytes) and `box` (x1, y1, x2, y2), the region read in the picture's pixels; `hand` for hands."""
+
+    features: np.ndarray
+    views: np.ndarray
+    thumbnail: bytes
+    box: tuple[float, float, float, float]
+    hand: Hand | None = None
+
+
+def jpeg(pixels, side: int = THUMBNAIL, quality: int = 80) -> bytes:
+    """A small JPEG of an RGB picture (array or PIL image), its longer side at most `side`."""
+    image = pixels if isinstance(pixels, Image.Image) else Image.fromarray(np.asarray(pixels, np.uint8))
+    image = image.convert("RGB")
+    image.thumbnail((side, side), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _rgb(picture) -> np.ndarray:
+    """An (H, W, 3) uint8 array of a PIL image (upright, RGB) or an array."""
+    if isinstance(picture, Image.Image):
+        return np.asarray(upright_rgb(picture))
+    a = np.asarray(picture)
+    if a.ndim != 3 or a.shape[2] < 3 or min(a.shape[:2]) < 2:
+        raise ValueError(f"An image of shape {a.shape} is not a picture (expected height x width x 3).")
+    return np.ascontiguousarray(a[..., :3], dtype=np.uint8)
+
+
+def _folder(name: str):
+    """A model folder among the models (MLEXP_MODELS_DIR), else the shipped one."""
+    chosen = models_dir() / name
+    return chosen if chosen.is_dir() else REPO_ROOT / "models" / name
+
+
+class ImageFeatures:
+    """The MobileNetV2 embedding of the centre square of a picture (its whole shorter side: a
+    picture is never squashed). Views: random crops of 70-100% of the square, mirrored half of
+    the time, brightness x0.7-1.3."""
+
+    kind = "image"
+
+    def __init__(self, num_threads: int = 2, seed: int = 0):
+        self.model = PhotoClassifier(_folder("image_classification"), num_threads)
+        self.model.embedding(np.zeros((1, self.model.size, self.model.size, 3), np.uint8))  # says if it cannot
+        self.size = self.model.size
+        self.rng = np.random.default_rng(seed)
+
+    def _view(self, photo: Image.Image, box) -> np.ndarray:
+        x1, y1, x2, y2 = box
+        side = (x2 - x1) * self.rng.uniform(0.7, 1.0)
+        x, y = x1 + self.rng.uniform(0, x2 - x1 - side), y1 + self.rng.uniform(0, y2 - y1 - side)
+        view = Image.fromarray(model_input(photo, self.size, (x, y, x + side, y + side)))
+        if self.rng.random() < 0.5:
+            view = view.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        return np.asarray(ImageEnhance.Brightness(view).enhance(self.rng.uniform(0.7, 1.3)))
+
+    def read(self, picture, track: bool = False, sample: bool = True) -> Reading:
+        """The features of a picture; `sample`: also its views and thumbnail (to keep it)."""
+        photo = Image.fromarray(_rgb(picture))
+        box = crop_box(*photo.size, 1.0)
+        seen = model_input(photo, self.size, box)
+        batch = np.stack([seen] + ([self._view(photo, box) for _ in range(VIEWS)] if sample else []))
+        embedded = self.model.embedding(batch)
+        return Reading(embedded[0], embedded[1:].astype(np.float16), jpeg(seen) if sample else b"",
+                       tuple(float(v) for v in box))
+
+
+class HandFeatures:
+    """`hands.hand_features` of the hand in a picture: its 21 landmarks in the palm's own frame
+    (so the hand's place, size and turn are already normalised away) and distances between them.
+    Turning or scaling the whole hand would change nothing here, so the views move each landmark
+    at random by 3% of the palm's size (about the landmark model's own jitter from frame to frame)."""
+
+    kind = "hand"
+
+    def __init__(self, num_threads: int = 2, seed: int = 0):
+        self.finder = HandFinder(_folder("hand"), num_threads)
+        self.rng = np.random.default_rng(seed)
+
+    def _view(self, hand: Hand) -> np.ndarray:
+        world = hand.world - hand.world[0]
+        palm = np.linalg.norm(world[[5, 9, 13, 17]], axis=1).mean()
+        moved = world + self.rng.normal(0, 0.03 * palm, world.shape)
+        return hand_features(replace(hand, world=moved.astype(np.float32)))
+
+    def read(self, picture, track: bool = False, sample: bool = True) -> Reading | None:
+        """None when no hand is found. `track`: a camera frame, the hand followed from the last one;
+        otherwise a photo (read as a hand crop itself when no palm is detected). `sample`: also
+        the views and the thumbnail (the hand's square)."""
+        rgb = _rgb(picture)
+        hand = self.finder.find(rgb, track=track, whole_image=not track)
+        if hand is None:
+            return None
+        features = hand_features(hand)
+        if not sample:
+            return Reading(features, np.zeros((0, len(features)), np.float16), b"", hand.box, hand)
+        views = np.stack([self._view(hand) for _ in range(VIEWS)]).astype(np.float16)
+        return Reading(features, views, jpeg(hand.crop(rgb, THUMBNAIL, margin=0.1)), hand.box, hand)
+
+
+def reader(kind: str, num_threads: int = 2):
+    """The feature reader of a kind ("image" or "hand")."""
+    if kind not in KINDS:
+        raise ValueError(f"Features are {' or '.join(repr(k) for k in KINDS)}, not {kind!r}.")
+    return (ImageFeatures if kind == "image" else HandFeatures)(num_threads)

@@ -1,0 +1,191 @@
+"""A small classifier head trained in numpy on features (no TensorFlow): the features
+standardised, then one hidden layer (ReLU) or none, a softmax, cross-entropy, Adam, mini-batches.
+
+`split` holds out the last 15% of each class's samples (in the order they were taken: the frames
+recorded just before a held-out one are not its near copies, except at the one boundary);
+`train_head` trains on the rest and measures the held-out part after each epoch; the `Head` it
+returns runs in numpy and exports its layers (standardisation folded into the first) for LiteRT.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+HELD_OUT = 0.15
+
+
+@dataclass
+class Settings:
+    """What a person can change (the advanced settings)."""
+
+    epochs: int = 50
+    learning_rate: float = 1e-3
+    augment: bool = True
+    hidden: int = 100  # units of the hidden layer; 0: a softmax on the features alone
+    batch_size: int = 32
+    seed: int = 0
+
+
+def split(counts: list[int], held_out: float = HELD_OUT) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each class with `counts[c]` samples: (training indices, held-out indices), the held-out
+    ones the last `held_out` share (at least one)."""
+    parts = []
+    for n in counts:
+        k = max(1, int(round(n * held_out)))
+        parts.append((np.arange(n - k), np.arange(n - k, n)))
+    return parts
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class Head:
+    """Trained layers [(W (in, out), b, "relu" | None), ...] on standardised features."""
+
+    labels: list[str]
+    mean: np.ndarray
+    scale: np.ndarray
+    layers: list
+    history: dict = field(default_factory=dict)  # per epoch: loss, accuracy, held_out_loss, held_out_accuracy
+    report: dict = field(default_factory=dict)  # held-out: accuracy, per_class, confusion, n, wrong
+    seconds: float = 0.0
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(N, classes) for features (N, d)."""
+        x = (np.asarray(features, np.float32) - self.mean) / self.scale
+        for w, b, activation in self.layers:
+            x = x @ w + b
+            if activation == "relu":
+                x = np.maximum(x, 0)
+        return _softmax(x)
+
+    def exported_layers(self) -> list:
+        """The layers with the standardisation folded into the first: they read raw features."""
+        (w, b, activation), rest = self.layers[0], self.layers[1:]
+        folded = w / self.scale[:, None]
+        return [(folded.astype(np.float32), (b - (self.mean / self.scale) @ w).astype(np.float32), activation),
+                *rest]
+
+
+def _init(sizes: list[int], rng) -> list[list[np.ndarray]]:
+    """He-initialised [W, b] pairs for layers of these sizes."""
+    return [[rng.normal(0, np.sqrt(2 / m), (m, n)).astype(np.float32), np.zeros(n, np.float32)]
+            for m, n in zip(sizes, sizes[1:])]
+
+
+def _forward(params, x):
+    """Logits and each layer's input (for the backward pass)."""
+    inputs = []
+    for i, (w, b) in enumerate(params):
+        inputs.append(x)
+        x = x @ w + b
+        if i < len(params) - 1:
+            x = np.maximum(x, 0)
+    return x, inputs
+
+
+def _gradients(params, x, y):
+    """Cross-entropy loss and its gradients for a batch (y: class numbers)."""
+    logits, inputs = _forward(params, x)
+    p = _softmax(logits)
+    loss = -np.log(p[np.arange(len(y)), y] + 1e-12).mean()
+    delta = p
+    delta[np.arange(len(y)), y] -= 1
+    delta /= len(y)
+    grads = [None] * len(params)
+    for i in reversed(range(len(params))):
+        w, _ = params[i]
+        grads[i] = [inputs[i].T @ delta, delta.sum(0)]
+        if i:
+            delta = (delta @ w.T) * (inputs[i] > 0)
+    return loss, grads
+
+
+def _measure(params, x, y):
+    """(loss, accuracy, predictions) on standardised features."""
+    if not len(y):
+        return float("nan"), float("nan"), np.zeros(0, int)
+    p = _softmax(_forward(params, x)[0])
+    predicted = p.argmax(1)
+    return float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean()), float((predicted == y).mean()), predicted
+
+
+def train_head(features: list[np.ndarray], views: list[np.ndarray], labels: list[str], settings: Settings,
+               on_epoch: Callable[[int, dict], None] | None = None) -> Head:
+    """Train on `features[c]` (n_c, d) of each class c (and, with augmentation, `views[c]`
+    (n_c, k, d), augmented copies of each sample: every epoch takes each training sample once,
+    as itself or one of its views, at random). `on_epoch(epoch, history)` after each epoch.
+    One BLAS thread: for matrices this small, more threads only wait for each other (several
+    times slower on a busy 2-core machine)."""
+    with threadpool_limits(1):
+        return _train(features, views, labels, settings, on_epoch)
+
+
+def _train(features, views, labels, settings, on_epoch) -> Head:
+    started = time.perf_counter()
+    rng = np.random.default_rng(settings.seed)
+    parts = split([len(f) for f in features])
+    train_x = np.concatenate([np.concatenate([f[t][:, None], v[t].astype(np.float32)], 1) if settings.augment
+                              else f[t][:, None] for f, v, (t, _) in zip(features, views, parts)]).astype(np.float32)
+    train_y = np.concatenate([np.full(len(t), c) for c, (t, _) in enumerate(parts)])
+    test_x = np.concatenate([f[h] for f, (_, h) in zip(features, parts)]).astype(np.float32)
+    test_y = np.concatenate([np.full(len(h), c) for c, (_, h) in enumerate(parts)])
+    mean = train_x[:, 0].mean(0)
+    scale = np.maximum(train_x[:, 0].std(0), 1e-3 * max(float(train_x[:, 0].std()), 1e-6))
+    train_x = (train_x - mean) / scale
+    test_x = (test_x - mean) / scale
+    sizes = [train_x.shape[2], *([settings.hidden] if settings.hidden else []), len(labels)]
+    params = _init(sizes, rng)
+    moments = [[[np.zeros_like(a), np.zeros_like(a)] for a in layer] for layer in params]
+    beta1, beta2, step = 0.9, 0.999, 0
+    history = {"loss": [], "accuracy": [], "held_out_loss": [], "held_out_accuracy": []}
+    n, views_per_sample = len(train_y), train_x.shape[1]
+    for epoch in range(settings.epochs):
+        order = rng.permutation(n)
+        chosen = rng.integers(0, views_per_sample, n)
+        losses = []
+        for start in range(0, n, settings.batch_size):
+            batch = order[start : start + settings.batch_size]
+            x, y = train_x[batch, chosen[batch]], train_y[batch]
+            loss, grads = _gradients(params, x, y)
+            losses.append(loss * len(batch))
+            step += 1
+            rate = settings.learning_rate * np.sqrt(1 - beta2**step) / (1 - beta1**step)
+            for layer, layer_grads, layer_moments in zip(params, grads, moments):
+                for a, g, (m, v) in zip(layer, layer_grads, layer_moments):
+                    m += (1 - beta1) * (g - m)
+                    v += (1 - beta2) * (g * g - v)
+                    a -= rate * m / (np.sqrt(v) + 1e-7)
+        _, accuracy, _ = _measure(params, train_x[np.arange(n), 0], train_y)
+        history["loss"].append(float(np.sum(losses) / n))
+        history["accuracy"].append(accuracy)
+        held_loss, held_accuracy, _ = _measure(params, test_x, test_y)
+        history["held_out_loss"].append(held_loss)
+        history["held_out_accuracy"].append(held_accuracy)
+        if on_epoch is not None:
+            on_epoch(epoch, history)
+    _, _, predicted = _measure(params, test_x, test_y)
+    layers = [(w, b, "relu" if i < len(params) - 1 else None) for i, (w, b) in enumerate(params)]
+    head = Head(list(labels), mean.astype(np.float32), scale.astype(np.float32), layers, history)
+    head.report = held_out_report(test_y, predicted, labels, [h for _, h in parts])
+    head.seconds = time.perf_counter() - started
+    return head
+
+
+def held_out_report(y: np.ndarray, predicted: np.ndarray, labels: list[str], held: list[np.ndarray]) -> dict:
+    """Accuracy (overall, per class), the confusion matrix (rows: true class, columns: predicted)
+    and the held-out samples taken for another class: [class, sample index, predicted class]."""
+    confusion = np.zeros((len(labels), len(labels)), int)
+    np.add.at(confusion, (y, predicted), 1)
+    sample = np.concatenate(held) if held else np.zeros(0, int)
+    wrong = [[int(c), int(i), int(p)] for c, i, p in zip(y, sample, predicted) if c != p]
+    per_class = {label: float(confusion[c, c] / max(confusion[c].sum(), 1)) for c, label in enumerate(labels)}
+    return {"accuracy": float((predicted == y).mean()) if len(y) else float("nan"), "per_class": per_class,
+            "confusion": confusion.tolist(), "n": int(len(y)), "wrong": wrong}
