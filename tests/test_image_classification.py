@@ -1,5 +1,5 @@
 """The shipped photo classifier (ImageNet MobileNetV2, LiteRT): real photos, odd files, EXIF
-rotation, the command line, and a missing model."""
+rotation, the embedding, the command line, and a missing model."""
 import io
 import json
 import os
@@ -13,7 +13,7 @@ from PIL import Image
 import mlexp
 from mlexp import notebooks
 from mlexp.cli import QUICK  # the parameters of `mlexp train --quick`
-from mlexp.imagenet import CROP, crop_box
+from mlexp.imagenet import CROP, EMBEDDING_SIZE, PhotoClassifier, crop_box, real_photos
 from mlexp.litert import ModelMissing
 from mlexp.photos import open_photo, read_photo
 
@@ -23,6 +23,16 @@ NAME = "image_classification"
 CATS = {"tabby, tabby cat", "tiger cat", "Persian cat", "Siamese cat, Siamese", "Egyptian cat"}
 PARROTS = {"African grey, African gray, Psittacus erithacus", "macaw",
            "sulphur-crested cockatoo, Kakatoe galerita, Cacatua galerita", "lorikeet"}
+# What the single-output file shipped before the embedding was added said of each real photo's
+# centre crop (best class, its probability): adding the second output must not change it.
+BEFORE = {
+    "images/bird.bmp": ("chickadee", 0.922), "images/cat.bmp": ("Egyptian cat", 0.847),
+    "images/cat_720p.jpg": ("Egyptian cat", 0.892), "images/dog_segmentation.bmp": ("Samoyed, Samoyede", 0.84),
+    "images/hot_dog.jpg": ("hotdog, hot dog, red hot", 0.697), "images/parrot.jpg": ("macaw", 0.972),
+    "images/pets.jpg": ("Italian greyhound", 0.726), "images/sunflower.bmp": ("daisy", 0.962),
+    "skimage/chelsea.png": ("Egyptian cat", 0.513), "skimage/coffee.png": ("espresso", 0.746),
+    "skimage/rocket.jpg": ("missile", 0.51), "skimage/motorcycle_left.png": ("moped", 0.418),
+}
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +141,99 @@ def test_odd_files_of_a_real_photo(model, tmp_path):
     photo.save(tmp_path / "anim.gif", save_all=True, append_images=[Image.new("RGB", photo.size, "blue")])
     for name in ("cmyk.jpg", "deep.png", "palette.png", "anim.gif"):
         assert labels_of(model.classify(open_photo(tmp_path / name))) & CATS, name
+
+
+def test_classes_unchanged_by_the_embedding_output(model):
+    photos = {name: path for name, path in real_photos().items() if name in BEFORE}
+    if not photos:
+        pytest.skip("no real photo here (set MLEXP_DATA_DIR or install scikit-image)")
+    for name, path in photos.items():
+        result = model.classify(read_photo(path))
+        label, p = BEFORE[name]
+        assert result.label == label, name
+        assert result.top5[0][1] == pytest.approx(p, abs=0.01), name
+
+
+def test_the_file_gives_a_1280_number_embedding_for_a_batch(model):
+    card = model.card["embedding"]
+    assert card["size"] == EMBEDDING_SIZE == 1280 and "average pooling" in card["layer"]
+    assert card["cosine_to_reference"]["mean"] >= 0.99
+    assert len(model.outputs) == 2
+    assert {"embedding", model.card["output"]} == set(model._interpreter.get_signature_list()["serving_default"]
+                                                       ["outputs"])
+    photo = read_photo(cat_photo())
+    w, h = photo.size
+    views = [crop_box(w, h), crop_box(w, h, 1.0), crop_box(w, h, 0.6, -1, -1)]
+    pixels = np.stack([model.prepare(photo, box)[0] for box in views])
+    e = model.embedding(pixels)
+    assert e.shape == (3, 1280) and e.dtype == np.float32 and np.isfinite(e).all()
+    assert e.min() >= 0 and e.max() <= 6.01  # averages of ReLU6 features
+    assert model.embedding(pixels[:1]).shape == (1, 1280)
+    one = model.embed(photo)
+    assert one.shape == (1280,) and one.dtype == np.float32
+    assert np.abs(one - e[0]).max() < 1e-4  # embed reads the photo as classify does: the centre crop
+    assert np.abs(model.embed(np.asarray(photo), box=views[1]) - e[1]).max() < 1e-4  # a camera frame, a box
+    assert np.abs(model.probabilities(pixels[:1])[0] - model.classify(photo).probabilities).max() < 1e-6
+
+
+def cosine(a, b) -> float:
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def test_two_views_of_a_photo_lie_closer_than_two_photos(model):
+    cat, coffee = read_photo(a_photo("skimage/chelsea.png")), read_photo(a_photo("skimage/coffee.png"))
+    embeddings = {}  # the centre crop, then the whole shorter side, the crop against the top-left, mirrored
+    for name, photo in {"cat": cat, "coffee": coffee}.items():
+        w, h = photo.size
+        embeddings[name] = [model.embed(photo), model.embed(photo, box=crop_box(w, h, 1.0)),
+                            model.embed(photo, box=crop_box(w, h, CROP, -1, -1)),
+                            model.embed(photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT))]
+    between = max(cosine(a, b) for a in embeddings["cat"] for b in embeddings["coffee"])  # 0.40 when written
+    for name, (centre, *views) in embeddings.items():
+        assert min(cosine(centre, view) for view in views) > between + 0.2, name  # 0.85 and 0.88
+
+
+def toy_files(folder) -> dict[str, object]:
+    """Tiny LiteRT files shaped like the shipped one (224 px in, 1000 classes, a 1280-number
+    embedding), sharing their weights: one made before the embedding (one output) and two with
+    both outputs, listed in either order."""
+    tf = pytest.importorskip("tensorflow")
+    import keras
+
+    keras.utils.set_random_seed(0)
+    pixels = keras.Input((224, 224, 3))
+    embedding = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(1280, 16, strides=16, activation="relu")(
+        keras.layers.Rescaling(1 / 127.5, offset=-1)(pixels)))
+    probabilities = keras.layers.Dense(1000, activation="softmax")(embedding)
+    card = {"labels": [f"class {i}" for i in range(1000)], "input_size": 224, "crop": {"fraction": CROP},
+            "output": "probabilities", "embedding": {"size": 1280}}
+    found = {}
+    for name, outputs in {"old": probabilities, "classes first": [probabilities, embedding],
+                          "embedding first": [embedding, probabilities]}.items():
+        (folder / name).mkdir()
+        (folder / name / "model.tflite").write_bytes(
+            tf.lite.TFLiteConverter.from_keras_model(keras.Model(pixels, outputs)).convert())
+        (folder / name / "card.json").write_text(json.dumps(card))
+        found[name] = PhotoClassifier(folder / name)
+    return found
+
+
+def test_outputs_found_by_size_and_an_old_file_still_classifies(tmp_path):
+    files = toy_files(tmp_path)
+    photo = read_photo(cat_photo())
+    old = files.pop("old")
+    assert len(old.outputs) == 1
+    expected = old.classify(photo)
+    with pytest.raises(ModelMissing, match="gives no embedding.*`mlexp train old`"):
+        old.embed(photo)
+    embeddings = []
+    for name, model in files.items():
+        assert len(model.outputs) == 2
+        result = model.classify(photo)
+        assert result.label == expected.label and np.abs(result.probabilities - expected.probabilities).max() < 1e-6
+        embeddings.append(model.embed(photo))
+        assert embeddings[-1].shape == (1280,), name
+    assert np.abs(embeddings[0] - embeddings[1]).max() < 1e-5
 
 
 def mlexp_cli(*args, env=None):
