@@ -19,6 +19,7 @@ from mlexp.features import SIZES, Reading, reader
 from mlexp.head import Settings, split, train_head
 from mlexp.imagenet import real_photos
 from mlexp.photos import read_photo
+from widgets import TeachView
 
 # Hand features from 60 photos a class (those with a hand found: 48-54), on 120 photos a class of the
 # testing split: 80.8% measured (the shipped rps_hand, trained on 1,369 photos: 85.1% of its 470).
@@ -282,8 +283,6 @@ class FakeReader:
 
 @pytest.fixture
 def view(tmp_path, monkeypatch):
-    from widgets import TeachView
-
     monkeypatch.setattr(teach, "reader", FakeReader)
     monkeypatch.setattr("widgets.teacher.icon", lambda thumbnail: "data:image/jpeg;base64,")
     clock = [0.0]

@@ -74,8 +74,8 @@ class TeachView(w.VBox):
         self._strip_shown = -1e9
         self._icons: dict[int, str] = {}
 
-        self.kind = w.ToggleButtons(options=[("Image (objects, faces, anything)", "image"),
-                                             ("Hand (gestures)", "hand")], value=self.project.kind)
+        self.kind = w.ToggleButtons(options=[("Image: objects, faces, anything", "image"), ("Hand: gestures", "hand")],
+                                    value=self.project.kind, style={"button_width": "auto"})
         self.kind.observe(self._kind_changed, "value")
         self.status = html_box("mlexp-message")
         self.rows_box = w.VBox()
@@ -88,6 +88,7 @@ class TeachView(w.VBox):
         preview = [camera] if isinstance(camera, w.Widget) else []  # tests use a bare fake
         live = w.HBox(preview + [w.VBox([self.answer, self.bars], layout=w.Layout(min_width="240px"))],
                       layout=w.Layout(flex_flow="row wrap", grid_gap="16px"))
+        live.add_class("mlexp-gesture-row")  # the preview and, beside it (or below on a phone), the answer
 
         self.epochs = w.BoundedIntText(self.project.settings.epochs, min=1, max=1000, description="Epochs")
         self.rate = w.BoundedFloatText(self.project.settings.learning_rate, min=1e-5, max=1.0, step=1e-4,

@@ -16,7 +16,7 @@ def _polyline(values: list, epochs: int, width: int, height: int, top: float) ->
 def _number(value: float, metric: str) -> str:
     if not math.isfinite(value):
         return "-"
-    return f"{100 * value:.1f}%" if metric == "accuracy" else f"{value:.3f}"
+    return f"{100 * value:.1f}%" if metric == "accuracy" else f"{max(value, 0.0) + 0.0:.3f}"  # never "-0.000"
 
 
 def chart(history: dict, metric: str, epochs: int, width: int = 260, height: int = 120) -> str:
