@@ -395,3 +395,24 @@ def test_save_open_and_export_from_the_widget(view, tmp_path, monkeypatch):
     view.export_button.click()
     assert "mlexp predict colours PHOTO" in said(view)
     assert mlexp.load("colours").labels == ["Class 1", "Class 2", "green"]
+
+
+def test_training_and_exporting_never_import_tensorflow(tmp_path):
+    """The dashboard's kernel trains and exports without TensorFlow (seconds and MiB saved)."""
+    code = f"""
+import sys
+import numpy as np
+from mlexp import teach
+from mlexp.features import Reading
+from widgets import TeachView
+project = teach.Project("hand", ["a", "b"])
+for c in range(2):
+    for i in range(10):
+        project.add(c, Reading(np.full(83, c + i / 100), np.zeros((2, 83)), b"", (0, 0, 1, 1)))
+teach.export(project, project.train(), "mine", folder={str(tmp_path)!r})
+assert teach.TaughtClassifier({str(tmp_path / "mine")!r}).classify(np.full((1, 83), 1.0)).argmax() == 1
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras")))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
