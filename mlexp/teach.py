@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from . import features as feature_kinds
+from .data.rps import RPS_LABELS, rps_files
 from .features import reader  # noqa: F401 (the teach widget's readers)
 from .hands import HAND_CONNECTIONS  # noqa: F401 (the skeleton the widget draws)
 from .head import Head, Settings, split, train_head
@@ -280,9 +281,12 @@ class TaughtClassifier(Predictor):
     def describe(self) -> str:
         card = self.card
         n = sum(card.get("samples", {}).values())
-        return (f"Taught by a person: {len(self.labels)} classes from {n:,} samples, {self.kind} features; "
-                f"{card.get('test_accuracy', float('nan')):.1%} on {card.get('held_out', {}).get('n', 0)} held-out "
-                "samples.")
+        if "test_split_accuracy" in card:  # the teaching notebook's model: measured on new photos
+            measured = f"{card['test_split_accuracy']:.1%} on {card['test_split']['n']:,} held-out photos"
+        else:
+            measured = f"{card.get('test_accuracy', float('nan')):.1%} on {card.get('held_out', {}).get('n', 0)} " \
+                       "held-out samples"
+        return f"{len(self.labels)} classes taught from {n:,} samples, {self.kind} features; {measured}."
 
     def classify(self, features: np.ndarray) -> np.ndarray:
         """Probabilities (N, classes) for features (N, d)."""
@@ -303,15 +307,28 @@ class TaughtClassifier(Predictor):
         return self._answer(self.reader.read(frame, track=True, sample=False))
 
     def evaluate(self) -> dict:
-        """Accuracy of this LiteRT file on the held-out samples' features kept beside it."""
+        """Accuracy of this LiteRT file on the held-out samples' features kept beside it; a model
+        taught on the rock-paper-scissors photos (the teaching notebook's): on their testing split,
+        read from the photos (a photo with no hand found counts as wrong)."""
+        if self.card.get("dataset") == "rps":
+            return self._evaluate_rps()
         with np.load(self.path.parent / "held_out.npz") as kept:
             x, y = kept["features"], kept["labels"]
         return {"dataset": "held-out samples", **accuracy_report(y, self.classify(x).argmax(1), self.labels)}
 
+    def _evaluate_rps(self) -> dict:
+        y, predicted = [], []
+        for path, label in rps_files("testing"):
+            answer = self.predict(read_photo(path))
+            y.append(self.labels.index(RPS_LABELS[label]))
+            predicted.append(self.labels.index(answer.label) if answer.label in self.labels else -1)
+        return {"dataset": "rps testing photos", **accuracy_report(np.array(y), np.array(predicted), self.labels)}
+
     @staticmethod
     def summary(report: dict) -> str:
         per_class = "".join(f"\n  {label:>12}: {acc:.2%}" for label, acc in report["per_class"].items())
-        return f"accuracy {report['accuracy']:.2%} on {report['n']:,} held-out samples{per_class}"
+        what = "held-out photos" if report.get("dataset") == "rps testing photos" else "held-out samples"
+        return f"accuracy {report['accuracy']:.2%} on {report['n']:,} {what}{per_class}"
 
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}

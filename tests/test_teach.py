@@ -416,3 +416,15 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_shipped_teach_model_scores_on_the_testing_photos_what_its_card_says(data_dir):
+    model = mlexp.load("teach")
+    card = model.card
+    assert card["task"] == "taught-classes" and card["labels"] == list(RPS_LABELS)
+    assert (model.path.parent / "model.tflite").stat().st_size < 1 * 2**20
+    report = model.evaluate()
+    print(model.summary(report))
+    assert report["n"] == card["test_split"]["n"] == 470
+    assert report["accuracy"] == pytest.approx(card["test_split_accuracy"], abs=1e-9)
+    assert f"{card['test_split_accuracy']:.1%} on 470 held-out photos" in model.describe()

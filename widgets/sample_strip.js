@@ -1,12 +1,7 @@
 // Sample strip (anywidget): thumbnails with a remove button each, the count, and paging.
 // Python sends the page being shown; paging sets `offset`; removing sends {type: "remove", id}.
 
-function make(tag, className, parent) {
-  const node = document.createElement(tag);
-  node.className = className;
-  parent.appendChild(node);
-  return node;
-}
+const make = (tag, className, parent) => parent.appendChild(Object.assign(document.createElement(tag), { className }));
 
 function render({ model, el }) {
   el.classList.add("mlexp-samples");
