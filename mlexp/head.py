@@ -117,6 +117,21 @@ def _measure(params, x, y):
     return float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean()), float((predicted == y).mean()), predicted
 
 
+def _stack(parts: list[tuple[np.ndarray, np.ndarray]], augment: bool) -> np.ndarray:
+    """(n, 1 + views, d) float32: each sample's features, then (with `augment`) its views, filled
+    into one array (no intermediate copies)."""
+    n = sum(len(f) for f, _ in parts)
+    k = parts[0][1].shape[1] if augment else 0
+    out = np.empty((n, 1 + k, parts[0][0].shape[1]), np.float32)
+    start = 0
+    for f, v in parts:
+        out[start : start + len(f), 0] = f
+        if k:
+            out[start : start + len(f), 1:] = v
+        start += len(f)
+    return out
+
+
 def train_head(features: list[np.ndarray], views: list[np.ndarray], labels: list[str], settings: Settings,
                on_epoch: Callable[[int, dict], None] | None = None) -> Head:
     """Train on `features[c]` (n_c, d) of each class c (and, with augmentation, `views[c]`
@@ -132,14 +147,14 @@ def _train(features, views, labels, settings, on_epoch) -> Head:
     started = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
     parts = split([len(f) for f in features])
-    train_x = np.concatenate([np.concatenate([f[t][:, None], v[t].astype(np.float32)], 1) if settings.augment
-                              else f[t][:, None] for f, v, (t, _) in zip(features, views, parts)]).astype(np.float32)
+    train_x = _stack([(f[t], v[t]) for f, v, (t, _) in zip(features, views, parts)], settings.augment)
     train_y = np.concatenate([np.full(len(t), c) for c, (t, _) in enumerate(parts)])
     test_x = np.concatenate([f[h] for f, (_, h) in zip(features, parts)]).astype(np.float32)
     test_y = np.concatenate([np.full(len(h), c) for c, (_, h) in enumerate(parts)])
     mean = train_x[:, 0].mean(0)
     scale = np.maximum(train_x[:, 0].std(0), 1e-3 * max(float(train_x[:, 0].std()), 1e-6))
-    train_x = (train_x - mean) / scale
+    train_x -= mean  # in place: with 3,000 image samples this array is ~40 MB
+    train_x /= scale
     test_x = (test_x - mean) / scale
     sizes = [train_x.shape[2], *([settings.hidden] if settings.hidden else []), len(labels)]
     params = _init(sizes, rng)
