@@ -23,7 +23,7 @@ function render({ model, el }) {
 
   const show = () => {
     const n = model.get("count"), offset = model.get("offset");
-    count.textContent = n === 1 ? "1 sample" : `${n} samples`;
+    count.textContent = n === 1 ? "1 sample" : n ? `${n} samples` : "";  // none: the empty line says it
     newer.style.display = offset > 0 ? "" : "none";
     older.style.display = offset + page() < n ? "" : "none";
     strip.replaceChildren();
