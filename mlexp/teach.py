@@ -117,7 +117,7 @@ class Project:
         for a in range(len(seen)):
             for b in range(a + 1, len(seen)):
                 shared = len(seen[a] & seen[b])
-                if shared >= 0.5 * min(len(seen[a]), len(seen[b])):
+                if shared >= max(2, 0.5 * min(len(seen[a]), len(seen[b]))):
                     raise TeachError(f"{self.classes[a]!r} and {self.classes[b]!r} have the same pictures ({shared} "
                                      "of them), so no model can tell them apart: give each class pictures of its own.")
 

@@ -117,6 +117,12 @@ def test_projects_that_cannot_be_trained_say_why(change, says):
     assert project.counts == counts  # nothing lost
 
 
+def test_one_picture_in_two_classes_is_not_called_the_same_pictures():
+    project = small_project()
+    project.samples[1].append(project.samples[0][0])  # one shared picture: it still trains
+    assert project.train().report["n"] == 3 * 2
+
+
 def test_class_names_and_counts():
     project = teach.Project("image")
     assert project.classes == ["Class 1", "Class 2"]
