@@ -434,3 +434,12 @@ def test_the_shipped_teach_model_scores_on_the_testing_photos_what_its_card_says
     assert report["n"] == card["test_split"]["n"] == 470
     assert report["accuracy"] == pytest.approx(card["test_split_accuracy"], abs=1e-9)
     assert f"{card['test_split_accuracy']:.1%} on 470 held-out photos" in model.describe()
+
+
+def test_without_the_photos_the_teach_model_is_measured_on_its_held_out_samples(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLEXP_DATA_DIR", str(tmp_path / "no mirror"))
+    monkeypatch.setenv("MLEXP_CACHE_DIR", str(tmp_path / "no cache"))
+    model = mlexp.load("teach")
+    report = model.evaluate()
+    assert report["dataset"] == "held-out samples" and report["n"] == model.card["held_out"]["n"]
+    assert report["accuracy"] == pytest.approx(model.card["test_accuracy"], abs=1e-9)
