@@ -111,7 +111,7 @@ class TeachView(w.VBox):
         self.saved = w.Dropdown(options=self._saved(), layout=w.Layout(width="220px"))
         self.open_button = w.Button(description="Open", icon="folder-open")
         self.open_button.on_click(lambda _: self._act(self._open_saved))
-        self.open_file = PhotoPicker(label="Open a project file", accept=".zip", max_bytes=500 * 2**20)
+        self.open_file = PhotoPicker(label="Open a project file", accept=".zip", max_bytes=200 * 2**20)
         self.open_file.on_file(lambda data, name: self._act(lambda: self.open_project(data, name)))
         self.open_file.on_problem(self._say)
         self.model_name = w.Text("my-model", description="Model", layout=w.Layout(width="260px"))
