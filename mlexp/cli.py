@@ -14,9 +14,9 @@ from nbclient.exceptions import CellExecutionError
 from . import experiments, notebooks, teach
 from .data import DataUnavailable
 from .litert import ModelMissing
+from .photos import IMAGE_SUFFIXES
 from .preprocess import BadDrawing, open_image
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 QUICK = {"EPOCHS": 2, "TRAIN_SAMPLES": 5000}
 
 

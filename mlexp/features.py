@@ -19,7 +19,7 @@ from PIL import Image, ImageEnhance
 
 from .hands import Hand, HandFinder, hand_features
 from .imagenet import PhotoClassifier, crop_box, model_input
-from .litert import REPO_ROOT, models_dir
+from .litert import model_folder
 from .photos import upright_rgb
 
 KINDS = ("image", "hand")
@@ -63,12 +63,6 @@ def _rgb(picture) -> np.ndarray:
     return np.ascontiguousarray(a[..., :3], dtype=np.uint8)
 
 
-def _folder(name: str):
-    """A model folder among the models (MLEXP_MODELS_DIR), else the shipped one."""
-    chosen = models_dir() / name
-    return chosen if chosen.is_dir() else REPO_ROOT / "models" / name
-
-
 class ImageFeatures:
     """The MobileNetV2 embedding of the centre square of a picture (its whole shorter side: a
     picture is never squashed). Views: random crops of 70-100% of the square, mirrored half of
@@ -77,8 +71,7 @@ class ImageFeatures:
     kind = "image"
 
     def __init__(self, num_threads: int = 2, seed: int = 0):
-        self.model = PhotoClassifier(_folder("image_classification"), num_threads)
-        self.model.embedding(np.zeros((1, self.model.size, self.model.size, 3), np.uint8))  # says if it cannot
+        self.model = PhotoClassifier(model_folder("image_classification"), num_threads)
         self.size = self.model.size
         self.rng = np.random.default_rng(seed)
 
@@ -111,7 +104,7 @@ class HandFeatures:
     kind = "hand"
 
     def __init__(self, num_threads: int = 2, seed: int = 0):
-        self.finder = HandFinder(_folder("hand"), num_threads)
+        self.finder = HandFinder(model_folder("hand"), num_threads)
         self.rng = np.random.default_rng(seed)
 
     def _view(self, hand: Hand) -> np.ndarray:

@@ -15,6 +15,8 @@ from typing import Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .metrics import accuracy_report
+
 HELD_OUT = 0.15
 
 
@@ -201,6 +203,4 @@ def held_out_report(y: np.ndarray, predicted: np.ndarray, labels: list[str], hel
     np.add.at(confusion, (y, predicted), 1)
     sample = np.concatenate(held) if held else np.zeros(0, int)
     wrong = [[int(c), int(i), int(p)] for c, i, p in zip(y, sample, predicted) if c != p]
-    per_class = {label: float(confusion[c, c] / max(confusion[c].sum(), 1)) for c, label in enumerate(labels)}
-    return {"accuracy": float((predicted == y).mean()) if len(y) else float("nan"), "per_class": per_class,
-            "confusion": confusion.tolist(), "n": int(len(y)), "wrong": wrong}
+    return {**accuracy_report(y, predicted, labels), "confusion": confusion.tolist(), "wrong": wrong}

@@ -13,7 +13,7 @@ from PIL import ImageOps
 
 from .data.rps import RPS_LABELS, load_rps, rps_files
 from .hands import HAND_CONNECTIONS, Hand, HandFinder, hand_features
-from .litert import REPO_ROOT, ModelMissing, Predictor, Result, models_dir
+from .litert import ModelMissing, Predictor, Result, model_folder
 from .metrics import accuracy_report
 from .preprocess import open_image, square_image
 
@@ -28,10 +28,15 @@ def _size(n: int) -> str:
     return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
 
 
-def hand_models() -> Path:
-    """The hand finder's folder: `hand/` among the models (MLEXP_MODELS_DIR), else the shipped one."""
-    chosen = models_dir() / "hand"
-    return chosen if chosen.is_dir() else REPO_ROOT / "models" / "hand"
+def testing_predictions(predict, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(true, predicted) indices into `labels` for every photo of the testing split, each answered
+    by `predict(photo)` (a result with a `label`); an answer not among them ("none") is -1."""
+    y, predicted = [], []
+    for path, label in rps_files("testing"):
+        answer = predict(open_image(path)).label
+        y.append(labels.index(RPS_LABELS[label]))
+        predicted.append(labels.index(answer) if answer in labels else -1)
+    return np.array(y), np.array(predicted)
 
 
 @dataclass
@@ -82,7 +87,7 @@ class GestureClassifier(Predictor):
         if self.outputs[0]["shape"][-1] != len(self.labels):
             raise ModelMissing(f"The model file {self.path} does not give {len(self.labels)} gestures: "
                                f"retrain it with `mlexp train {self.path.parent.name}`.")
-        self.finder = HandFinder(hand_dir or hand_models(), num_threads=num_threads)
+        self.finder = HandFinder(hand_dir or model_folder("hand"), num_threads=num_threads)
 
     def describe(self) -> str:
         card = self.card
@@ -130,12 +135,7 @@ class GestureClassifier(Predictor):
         return {"dataset": "rps", **accuracy_report(y, pred, self.labels)}
 
     def _evaluate_landmarks(self) -> dict:
-        y, pred = [], []
-        for path, label in rps_files("testing"):
-            gesture = self.predict(open_image(path))
-            y.append(label)
-            pred.append(self.labels.index(gesture.label) if gesture.label != NONE else -1)
-        y, pred = np.array(y), np.array(pred)
+        y, pred = testing_predictions(self.predict, self.labels)
         found = pred >= 0
         return {"dataset": "rps", **accuracy_report(y, pred, self.labels), "found_rate": float(found.mean()),
                 "accuracy_found": float((pred[found] == y[found]).mean())}

@@ -20,13 +20,13 @@ import numpy as np
 
 from . import features as feature_kinds
 from .data import DataUnavailable
-from .data.rps import RPS_LABELS, rps_files
 from .features import reader  # noqa: F401 (the teach widget's readers)
 from .hands import HAND_CONNECTIONS  # noqa: F401 (the skeleton the widget draws)
 from .head import Head, Settings, split, train_head
 from .litert import REPO_ROOT, Predictor, Result, models_dir, read_card
 from .metrics import accuracy_report
-from .photos import PhotoError, read_photo  # noqa: F401 (read_photo: the widget's uploads)
+from .photos import IMAGE_SUFFIXES, PhotoError, read_photo  # noqa: F401 (read_photo: the widget's uploads)
+from .rps import testing_predictions
 from .tflite_writer import dense_network
 
 TASK = "taught-classes"  # the task of a taught model's card
@@ -321,21 +321,14 @@ class TaughtClassifier(Predictor):
         return {"dataset": "held-out samples", **accuracy_report(y, self.classify(x).argmax(1), self.labels)}
 
     def _evaluate_rps(self) -> dict:
-        y, predicted = [], []
-        for path, label in rps_files("testing"):
-            answer = self.predict(read_photo(path))
-            y.append(self.labels.index(RPS_LABELS[label]))
-            predicted.append(self.labels.index(answer.label) if answer.label in self.labels else -1)
-        return {"dataset": "rps testing photos", **accuracy_report(np.array(y), np.array(predicted), self.labels)}
+        y, predicted = testing_predictions(self.predict, self.labels)
+        return {"dataset": "rps testing photos", **accuracy_report(y, predicted, self.labels)}
 
     @staticmethod
     def summary(report: dict) -> str:
         per_class = "".join(f"\n  {label:>12}: {acc:.2%}" for label, acc in report["per_class"].items())
         what = "held-out photos" if report.get("dataset") == "rps testing photos" else "held-out samples"
         return f"accuracy {report['accuracy']:.2%} on {report['n']:,} {what}{per_class}"
-
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
 def project_from_folder(folder: str | Path, kind: str, progress: Callable[[str], None] = print) -> Project:

@@ -80,7 +80,7 @@ class GestureView(w.VBox):
             result = self.classify(frame)
             label = str(result.get("label") or "none")
             probabilities = {str(k): float(p) for k, p in (result.get("probabilities") or {}).items()}
-            overlay = self._overlay(frame.shape, label, probabilities, result)
+            overlay = hand_overlay(frame.shape, label, probabilities, result, self.connections)
         except Exception as error:  # any failure: one sentence, and the next frame tries again
             self._failure = f"Could not recognize the last frame: {first_line(error)}."
             return self._status()
@@ -99,9 +99,6 @@ class GestureView(w.VBox):
         self.label = label
         self.recent.append((self.clock(), label))
         self._callbacks(label, result)
-
-    def _overlay(self, shape, label: str, probabilities, result) -> dict:
-        return hand_overlay(shape, label, probabilities, result, self.connections)
 
     def _status(self) -> None:
         """The last classification failure, or nothing (the camera shows its own errors)."""
