@@ -16,7 +16,7 @@ from mlexp.data.rps import RPS_LABELS, rps_files
 from widgets.camera import decode_jpeg
 
 from camera_page import CHROMIUM_CAMERA, GRANTED, hand_in_room, write_y4m
-from voila_server import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, watch
+from voila_server import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, small_picture, watch
 
 pytestmark = pytest.mark.browser
 RPS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "hand-gesture"]
@@ -117,6 +117,7 @@ def test_each_dashboard_names_the_gesture_and_boxes_the_hand(label, data_dir, se
             if screenshot_folder() and PICTURED[name] == label:
                 screenshot_folder().mkdir(parents=True, exist_ok=True)
                 page.locator(".mlexp-rps").screenshot(path=str(screenshot_folder() / f"{name}.png"))
+                small_picture(screenshot_folder() / f"{name}.png")
             if label == "rock" and name == RPS[0]:
                 play_a_round(page, label)
             page.close()

@@ -13,7 +13,7 @@ from test_rps_browser import box_pixels, chromium
 import mlexp
 
 from camera_page import photo, write_y4m
-from voila_server import screenshot_folder, watch
+from voila_server import screenshot_folder, small_picture, watch
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +58,7 @@ def picture(page, selector: str, name: str) -> None:
     if screenshot_folder():
         screenshot_folder().mkdir(parents=True, exist_ok=True)
         page.locator(selector).screenshot(path=str(screenshot_folder() / f"{name}.png"))
+        small_picture(screenshot_folder() / f"{name}.png")
 
 
 def test_an_uploaded_photo_is_named_with_the_region_it_read(data_dir, server, playwright):
