@@ -68,7 +68,7 @@ def as_drawn(stroke, step: float = 4.0):
 
 def inference(name: str) -> dict:
     """(a): latency of one prediction in the kernel, each way."""
-    import keras
+    from mlexp.training.tf import keras
 
     classifier = mlexp.load(name)
     drawn = [as_drawn(SEVEN[0])]

@@ -16,7 +16,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from mlexp.hands import HandFinder  # noqa: E402
+from mlexp.perception.hands import HandFinder  # noqa: E402
 
 from common import timings  # noqa: E402
 

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 import mlexp  # noqa: E402
 from mlexp.data.rps import RPS_LABELS, rps_files  # noqa: E402
-from mlexp.hands import HandFinder  # noqa: E402
+from mlexp.perception.hands import HandFinder  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402

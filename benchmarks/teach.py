@@ -31,9 +31,9 @@ import numpy as np  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
 from mlexp.data.rps import rps_files  # noqa: E402
-from mlexp.features import SIZES  # noqa: E402
-from mlexp.head import Settings, train_head  # noqa: E402
-from mlexp.imagenet import real_photos  # noqa: E402
+from mlexp.predictors.photo_classifier import real_photos  # noqa: E402
+from mlexp.teach.features import SIZES  # noqa: E402
+from mlexp.teach.head import Settings, train_head  # noqa: E402
 
 import common  # noqa: E402
 from camera_page import hand_in_room  # noqa: E402
@@ -66,7 +66,7 @@ KERNEL_CODE = """
 import json, io, numpy as np
 from PIL import Image
 from mlexp import teach
-from mlexp.features import Reading
+from mlexp.teach.features import Reading
 from widgets import Camera, TeachView
 
 view = TeachView(Camera(fps=20), teach, {projects!r}, connections=teach.HAND_CONNECTIONS)

@@ -26,7 +26,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import numpy as np  # noqa: E402
 
 import mlexp  # noqa: E402
-from mlexp.text import TextGenerator  # noqa: E402
+from mlexp.predictors.text import TextGenerator  # noqa: E402
 
 import common  # noqa: E402
 
@@ -47,9 +47,8 @@ class KerasSteps(TextGenerator):
     in place of the LiteRT file (which this class does not open)."""
 
     def __init__(self, name: str, generator):  # not TextGenerator's: no LiteRT
-        import keras
-
-        from mlexp import training
+        from mlexp.training import helpers as training
+        from mlexp.training.tf import keras
 
         model = keras.saving.load_model(mlexp.get(name).model_dir / "model.keras", safe_mode=True, compile=False)
         self.step_model = training.step_model(model)

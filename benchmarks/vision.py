@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from test_vision_browser import choose_file  # noqa: E402
 
 import mlexp  # noqa: E402
-from mlexp.imagenet import crop_box, model_input, top_classes  # noqa: E402
+from mlexp.predictors.photo_classifier import crop_box, model_input, top_classes  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402
@@ -44,8 +44,7 @@ NONE = (float("nan"), None)
 
 def classification() -> dict:
     """(a) over the mirror's JPEGs."""
-    import keras  # noqa: PLC0415 (TensorFlow only for the comparison)
-    import tensorflow as tf  # noqa: PLC0415
+    from mlexp.training.tf import keras, tf
 
     model = mlexp.load("image_classification")
     files = [p.read_bytes() for p in sorted((DATA / "images").glob("*.jpg"))]

@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data.rps import RPS_LABELS
-from .detection import Detector
-from .drawing import Classifier
-from .imagenet import PhotoClassifier
-from .litert import REPO_ROOT, Predictor, models_dir  # noqa: F401 (REPO_ROOT: re-exported)
-from .rps import GestureClassifier
-from .summation import Adder
-from .teach import TASK as TAUGHT
-from .teach import TaughtClassifier, taught_folder
-from .text import TextGenerator
+from mlexp.core import errors
+from mlexp.core.litert import REPO_ROOT, Predictor, models_dir  # noqa: F401 (REPO_ROOT: re-exported)
+from mlexp.data.rps import RPS_LABELS
+from mlexp.predictors.detection import Detector
+from mlexp.predictors.drawing import Classifier
+from mlexp.predictors.gestures import GestureClassifier
+from mlexp.predictors.photo_classifier import PhotoClassifier
+from mlexp.predictors.summation import Adder
+from mlexp.predictors.text import TextGenerator
+from mlexp.teach import TASK as TAUGHT
+from mlexp.teach import TaughtClassifier, taught_folder
 
 # Task -> the predictor class that runs its models. A new kind of model: a class and a line here.
 PREDICTORS: dict[str, type[Predictor]] = {
@@ -38,7 +39,7 @@ class Experiment:
     task: str  # a key of PREDICTORS
     dataset: str
     labels: tuple[str, ...] = ()  # empty: the model card's labels
-    preprocess: str = ""  # name of the drawing recipe in mlexp.preprocess.RECIPES ("" if not a drawing)
+    preprocess: str = ""  # name of the drawing recipe in mlexp.inputs.drawings.RECIPES ("" if not a drawing)
     picture: str = ""  # path relative to the repo root
 
     def __post_init__(self):
@@ -140,7 +141,9 @@ EXPERIMENTS: dict[str, Experiment] = {
 }
 
 
-class UnknownExperiment(KeyError):
+class UnknownExperiment(errors.UnknownExperiment):
+    """No experiment or taught model has that name; the message lists them."""
+
     def __str__(self) -> str:
         return (f"No experiment named {self.args[0]!r}; choose one of: {', '.join(EXPERIMENTS)} (or a model "
                 f"taught with `mlexp teach`: {', '.join(taught_models()) or 'none yet'}).")

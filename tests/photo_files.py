@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from mlexp.imagenet import real_photos
+from mlexp.predictors.photo_classifier import real_photos
 
 
 def png_claiming(width: int, height: int) -> bytes:

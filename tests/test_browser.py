@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import mlexp
-from mlexp.preprocess import BadDrawing, strokes_to_mnist
+from mlexp.inputs.drawings import BadDrawing, strokes_to_mnist
 
 from drawings import arc, place, quickdraw_strokes, to_pad
 from helpers import PadReplay, trained_on

@@ -18,7 +18,7 @@ from voila_server import free_port
 
 
 def mlexp(*args, env=None, check=True):
-    out = subprocess.run([sys.executable, "-m", "mlexp.cli", *args], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "mlexp", *args], capture_output=True, text=True,
                          timeout=300, env={**os.environ, **(env or {})})
     if check:
         assert out.returncode == 0, out.stderr
@@ -101,7 +101,7 @@ def test_demo_serves_the_gallery_at_the_root(tmp_path):
     """`mlexp demo` starts the server: `/` leads to the Voila gallery."""
     port = free_port()
     with open(tmp_path / "server.log", "wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "mlexp.cli", "demo", "--no-browser", f"--port={port}"],
+        server = subprocess.Popen([sys.executable, "-m", "mlexp", "demo", "--no-browser", f"--port={port}"],
                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

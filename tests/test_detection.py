@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 import mlexp
-from mlexp import notebooks
+from mlexp.app import notebooks
+from mlexp.core.litert import ModelMissing
 from mlexp.data import DataUnavailable
-from mlexp.detection import Detector, decode, letterbox, rgb_array
-from mlexp.litert import ModelMissing
+from mlexp.predictors.detection import Detector, decode, letterbox, rgb_array
 
 # Boxes measured by hand ([x1, y1, x2, y2] in the photo's pixels), read off the photos viewed whole
 # at (nearly) full size; the green kite more exactly: cropped, enlarged 4x (nearest neighbour), its
@@ -106,7 +106,7 @@ def test_json_result(detector, data_dir):
 
 
 def test_litert_model_gives_the_tensorflow_graphs_detections(detector, data_dir):
-    from mlexp import tfjs_graph
+    from mlexp.training import tfjs_graph
 
     graph = tfjs_graph.centernet_function(data_dir / "pretrained/centernet_coco/centernet.json", detector.size)
     for name in ("pets.jpg", "kite_and_cold.jpg"):
@@ -119,7 +119,7 @@ def test_litert_model_gives_the_tensorflow_graphs_detections(detector, data_dir)
 
 
 def test_converted_graph_has_only_standard_ops(data_dir):
-    from mlexp import tfjs_graph
+    from mlexp.training import tfjs_graph
 
     graph = tfjs_graph.graph_def(data_dir / "pretrained/centernet_coco/centernet.json")
     ops = {node.op for node in graph.node}
@@ -132,7 +132,7 @@ def test_missing_model_says_how_to_make_it(tmp_path):
 
 
 def test_offline_without_the_files_says_how_to_provide_them(tmp_path, monkeypatch):
-    from mlexp import tfjs_graph
+    from mlexp.training import tfjs_graph
 
     monkeypatch.delenv("MLEXP_DATA_DIR", raising=False)
     monkeypatch.setenv("MLEXP_CACHE_DIR", str(tmp_path))
@@ -142,7 +142,7 @@ def test_offline_without_the_files_says_how_to_provide_them(tmp_path, monkeypatc
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "mlexp.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "mlexp", *args], capture_output=True, text=True,
                           timeout=300, env=dict(os.environ))
 
 

@@ -8,10 +8,11 @@ import pytest
 from test_browser import bars, browser, open_demo, page, real_sketch, screenshot_widget, server, start_round  # noqa: F401 (fixtures)
 
 import mlexp
-from mlexp import doodlenet, notebooks, tfjs_layers
-from mlexp.cli import QUICK
-from mlexp.data import DataUnavailable, load_quickdraw_strokes, sources
-from mlexp.preprocess import strokes_to_quickdraw
+from mlexp.app import notebooks
+from mlexp.app.cli import QUICK
+from mlexp.data import DataUnavailable, doodlenet, load_quickdraw_strokes, sources
+from mlexp.inputs.drawings import strokes_to_quickdraw
+from mlexp.training import tfjs_layers
 from widgets import DrawingClassifier, DrawingGame
 
 from conftest import REPO

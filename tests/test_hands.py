@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlexp.hands import FEATURE_NAMES, HAND_CONNECTIONS, Hand, HandFinder, hand_features
-from mlexp.litert import ModelMissing
+from mlexp.core.litert import ModelMissing
+from mlexp.perception.hands import FEATURE_NAMES, HAND_CONNECTIONS, Hand, HandFinder, hand_features
 
 
 @pytest.fixture(scope="module")

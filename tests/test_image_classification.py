@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 
 import mlexp
-from mlexp import notebooks
-from mlexp.cli import QUICK  # the parameters of `mlexp train --quick`
-from mlexp.imagenet import CROP, EMBEDDING_SIZE, PhotoClassifier, crop_box, real_photos
-from mlexp.litert import ModelMissing
-from mlexp.photos import open_photo, read_photo
+from mlexp.app import notebooks
+from mlexp.app.cli import QUICK  # the parameters of `mlexp train --quick`
+from mlexp.core.litert import ModelMissing
+from mlexp.inputs.photos import open_photo, read_photo
+from mlexp.predictors.photo_classifier import CROP, EMBEDDING_SIZE, PhotoClassifier, crop_box, real_photos
 
 from photo_files import bad_files, real_photo
 
@@ -198,7 +198,7 @@ def toy_files(folder) -> dict[str, object]:
     embedding), sharing their weights: one made before the embedding (one output) and two with
     both outputs, listed in either order."""
     tf = pytest.importorskip("tensorflow")
-    import keras
+    from mlexp.training.tf import keras
 
     keras.utils.set_random_seed(0)
     pixels = keras.Input((224, 224, 3))
@@ -237,7 +237,7 @@ def test_outputs_found_by_size_and_an_old_file_still_classifies(tmp_path):
 
 
 def mlexp_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "mlexp.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "mlexp", *args], capture_output=True, text=True,
                           timeout=300, env={**os.environ, **(env or {})})
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import mlexp
 from mlexp import evaluate
-from mlexp.data import held_out_images
+from mlexp.predictors.drawing import held_out_images
 
 from drawings import to_pad
 from helpers import PadReplay
@@ -40,7 +40,7 @@ def test_held_out_mnist_accuracy(name, data_dir):
 @pytest.mark.parametrize("name", GOALS)
 def test_keras_file_loads_safely_and_agrees_with_litert(name, data_dir):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
+    from mlexp.training.tf import keras
 
     model = keras.saving.load_model(mlexp.get(name).model_dir / "model.keras", safe_mode=True, compile=False)
     x = held_out_images("mnist", {})[0][:200]

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 import mlexp
-from mlexp import Classifier, notebooks
-from mlexp.cli import QUICK  # the parameters of `mlexp train --quick`
+from mlexp import Classifier
+from mlexp.app import notebooks
+from mlexp.app.cli import QUICK  # the parameters of `mlexp train --quick`
 
 from conftest import REPO
 
@@ -175,7 +176,7 @@ def test_demo_notebook_without_a_model_says_how_to_train_it(name, tmp_path, monk
 
 @pytest.mark.slow
 def test_mlexp_train_quick_from_the_command_line(data_dir):
-    out = subprocess.run([sys.executable, "-m", "mlexp.cli", "train", "digits_mlp", "--quick"],
+    out = subprocess.run([sys.executable, "-m", "mlexp", "train", "digits_mlp", "--quick"],
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "quick mode" in out.stdout

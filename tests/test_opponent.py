@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from mlexp.opponent import MOVES, Opponent, beats, outcome
+from mlexp.games.opponent import MOVES, Opponent, beats, outcome
 
 SEEDS = range(10)  # habit players: 10 games of 100 rounds each
 RANDOM_GAMES = 20  # random player: 20 games of 100 rounds = 2,000 rounds

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlexp.photos import MAX_BYTES, PhotoError, open_photo, read_photo, upright_rgb
-from mlexp.preprocess import BadDrawing, open_image
+from mlexp.inputs.drawings import BadDrawing, open_image
+from mlexp.inputs.photos import MAX_BYTES, PhotoError, open_photo, read_photo, upright_rgb
 
 from photo_files import bad_files, png_claiming
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlexp.preprocess import BadDrawing, image_to_mnist, open_image, strokes_to_mnist
+from mlexp.inputs.drawings import BadDrawing, image_to_mnist, open_image, strokes_to_mnist
 
 from drawings import DIGITS, place, render
 

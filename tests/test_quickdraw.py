@@ -8,7 +8,7 @@ import pytest
 from PIL import ImageOps
 
 from mlexp.data import DataUnavailable, load_quickdraw, quickdraw
-from mlexp.preprocess import BadDrawing, image_to_quickdraw, strokes_to_quickdraw
+from mlexp.inputs.drawings import BadDrawing, image_to_quickdraw, strokes_to_quickdraw
 
 from drawings import render
 

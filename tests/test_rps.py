@@ -21,7 +21,7 @@ GOALS = {"rps_cnn": 0.84, "rps_mobilenet_v2": 0.92, "rps_hand": 0.84}  # testing
 
 
 def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "mlexp.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "mlexp", *args], capture_output=True, text=True,
                           timeout=600, env={**os.environ, **(env or {})})
 
 

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from mlexp.data import RPS_LABELS, DataUnavailable, group_split, load_rps, rps_files
 from mlexp.data.rps import photo_group
-from mlexp.preprocess import BadDrawing, square_image
+from mlexp.inputs.drawings import BadDrawing, square_image
 
 COUNTS = {"training": [740, 553, 584], "testing": [181, 162, 127]}
 

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from mlexp.opponent import Opponent
+from mlexp.games.opponent import Opponent
 from widgets.rps_game import GestureView, RPSGame
 
 from helpers import FakeCamera, FakeTime

@@ -33,7 +33,7 @@ def test_text_held_out_loss_and_size(name, data_dir):
 @pytest.mark.parametrize("name", TEXT_GOALS)
 def test_litert_step_model_agrees_with_the_keras_model(name):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
+    from mlexp.training.tf import keras
 
     generator = mlexp.load(name)
     model = keras.saving.load_model(mlexp.get(name).model_dir / "model.keras", safe_mode=True, compile=False)

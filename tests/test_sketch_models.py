@@ -8,7 +8,7 @@ import pytest
 import mlexp
 from mlexp import evaluate
 from mlexp.data.quickdraw import mirrored_categories
-from mlexp.preprocess import strokes_to_quickdraw
+from mlexp.inputs.drawings import strokes_to_quickdraw
 
 from drawings import quickdraw_strokes, to_pad
 from helpers import PadReplay, trained_on

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from mlexp import summation
-from mlexp.summation import BadSum, parse
+from mlexp.predictors import summation
+from mlexp.predictors.summation import BadSum, parse
 
 
 @pytest.mark.parametrize("text, operands", [("17+38", (17, 38)), ("0+0", (0, 0)), ("999+999", (999, 999)),

@@ -15,10 +15,10 @@ from PIL import Image
 import mlexp
 from mlexp import teach
 from mlexp.data.rps import RPS_LABELS, rps_files
-from mlexp.features import SIZES, Reading, reader
-from mlexp.head import Settings, split, train_head
-from mlexp.imagenet import real_photos
-from mlexp.photos import read_photo
+from mlexp.inputs.photos import read_photo
+from mlexp.predictors.photo_classifier import real_photos
+from mlexp.teach.features import SIZES, Reading, reader
+from mlexp.teach.head import Settings, split, train_head
 from widgets import TeachView
 
 # Hand features from 60 photos a class (those with a hand found: 48-54), on 120 photos a class of the
@@ -202,7 +202,7 @@ def photo_folder(root, per_class=12):
 
 
 def run_mlexp(*args, models):
-    return subprocess.run([sys.executable, "-m", "mlexp.cli", *args], capture_output=True, text=True, timeout=300,
+    return subprocess.run([sys.executable, "-m", "mlexp", *args], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "MLEXP_MODELS_DIR": str(models)})
 
 
@@ -409,7 +409,7 @@ def test_training_and_exporting_never_import_tensorflow(tmp_path):
 import sys
 import numpy as np
 from mlexp import teach
-from mlexp.features import Reading
+from mlexp.teach.features import Reading
 from widgets import TeachView
 project = teach.Project("hand", ["a", "b"])
 for c in range(2):

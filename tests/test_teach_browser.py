@@ -10,8 +10,8 @@ from PIL import Image
 from test_rps_browser import chromium
 from test_vision_browser import choose_file, open_dashboard, picture
 
-from mlexp.imagenet import real_photos
-from mlexp.photos import read_photo
+from mlexp.inputs.photos import read_photo
+from mlexp.predictors.photo_classifier import real_photos
 
 from camera_page import write_y4m
 

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from mlexp import notebooks
-from mlexp.cli import QUICK  # the parameters of `mlexp train --quick`
+from mlexp.app import notebooks
+from mlexp.app.cli import QUICK  # the parameters of `mlexp train --quick`
 from mlexp.data.rps import rps_files
-from mlexp.photos import read_photo
+from mlexp.inputs.photos import read_photo
 from mlexp.teach import TASK, TaughtClassifier
 
 # Quick mode (60 photos per class of each split, 2 epochs) reached 73% on the testing photos with

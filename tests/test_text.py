@@ -9,7 +9,7 @@ import pytest
 from mlexp import ModelMissing
 from mlexp.data import DataUnavailable
 from mlexp.data import text as corpora
-from mlexp.text import TextGenerator, Vocabulary, held_out_split, sample
+from mlexp.predictors.text import TextGenerator, Vocabulary, held_out_split, sample
 
 TEXT = 'To be, or not to be: that is the question.\nROMEO: "Ay me!" - so.\n' * 20
 
@@ -45,9 +45,8 @@ def test_held_out_split_is_the_end_of_the_text():
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     """A small random Embedding-GRU-Dense model exported as the notebooks export it."""
-    import keras
-
-    from mlexp import training
+    from mlexp.training import helpers as training
+    from mlexp.training.tf import keras
 
     vocabulary = Vocabulary.from_text(TEXT)
     keras.utils.set_random_seed(1)

@@ -1,11 +1,11 @@
-"""mlexp.tflite_writer: the .tflite files it writes load in LiteRT and compute what numpy does."""
+"""mlexp.core.tflite_writer: the .tflite files it writes load in LiteRT and compute what numpy does."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mlexp.litert import LiteRTModel, quiet_stderr
-from mlexp.tflite_writer import dense_network
+from mlexp.core.litert import LiteRTModel, quiet_stderr
+from mlexp.core.tflite_writer import dense_network
 
 TWO_LAYERS = [(83, 32, "relu"), (32, 5, None)]
 ONE_LAYER = [(1280, 10, None)]

@@ -4,9 +4,8 @@ import pytest
 
 
 def test_mixup_blends_each_photo_and_its_label_by_the_same_share():
-    import tensorflow as tf
-
-    from mlexp import training
+    from mlexp.training import helpers as training
+    from mlexp.training.tf import tf
 
     # Each photo is filled with its class number, so a blend's value is the blend of the labels.
     y = np.array([0, 1, 2, 0, 1, 2, 2, 1])
@@ -21,9 +20,8 @@ def test_mixup_blends_each_photo_and_its_label_by_the_same_share():
 
 
 def test_photo_dataset_one_hot_labels_and_mixup_need_the_number_of_classes():
-    import tensorflow as tf
-
-    from mlexp import training
+    from mlexp.training import helpers as training
+    from mlexp.training.tf import tf
 
     x, y = np.zeros((6, 8, 8, 3), np.uint8), np.array([0, 1, 2, 0, 1, 2])
     with pytest.raises(ValueError, match="number of classes"):
@@ -34,9 +32,8 @@ def test_photo_dataset_one_hot_labels_and_mixup_need_the_number_of_classes():
 
 
 def test_label_smoothing_needs_one_hot_labels():
-    import keras
-
-    from mlexp import training
+    from mlexp.training import helpers as training
+    from mlexp.training.tf import keras
 
     model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(),
                               keras.layers.Dense(3, activation="softmax")])
@@ -47,9 +44,8 @@ def test_label_smoothing_needs_one_hot_labels():
 
 def test_fit_takes_class_numbers_per_time_step_for_sequence_models():
     """A sequence model's labels (batch, length) are class numbers, not one-hot vectors."""
-    import keras
-
-    from mlexp import training
+    from mlexp.training import helpers as training
+    from mlexp.training.tf import keras
 
     ids = np.tile(np.arange(5), 40).astype("int32")  # 0 1 2 3 4 0 1 ...: the next id is predictable
     train = training.char_windows(ids, 8, batch_size=4, shuffle=False)
@@ -61,7 +57,7 @@ def test_fit_takes_class_numbers_per_time_step_for_sequence_models():
 
 def _mean_colour_model(size=8):
     """Answers the class of the strongest mean colour channel (red 0, green 1, blue 2)."""
-    import keras
+    from mlexp.training.tf import keras
 
     model = keras.Sequential([keras.Input((size, size, 3)), keras.layers.GlobalAveragePooling2D(),
                               keras.layers.Dense(3, activation="softmax")])
@@ -79,7 +75,7 @@ def _red_centre(size):
 
 
 def test_reading_centre_crops_the_photo_before_the_model():
-    from mlexp import training
+    from mlexp.training import helpers as training
 
     model = _mean_colour_model()
     assert training.reading_centre(model, 8) is model
@@ -94,7 +90,7 @@ def test_reading_centre_crops_the_photo_before_the_model():
 
 
 def test_photo_crop_accuracy_measures_each_crop_on_photos_loaded_at_its_size():
-    from mlexp import training
+    from mlexp.training import helpers as training
 
     sizes = []
 

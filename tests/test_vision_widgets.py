@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 import mlexp
-from mlexp.photos import read_photo
+from mlexp.inputs.photos import read_photo
 from widgets import DetectionView, PhotoClassifierView
 
 from helpers import FakeCamera, send_file

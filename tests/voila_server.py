@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from mlexp.cli import demo_command
+from mlexp.app.cli import demo_command
 from mlexp.experiments import REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"

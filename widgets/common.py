@@ -3,12 +3,14 @@ and the one-sentence notice shown instead of a traceback."""
 from __future__ import annotations
 
 import html
+import logging
 from pathlib import Path
 
 import anywidget
 import ipywidgets as w
 
 HERE = Path(__file__).parent
+log = logging.getLogger("mlexp.widgets")
 
 
 class Stylesheet(anywidget.AnyWidget):
@@ -42,6 +44,17 @@ def first_line(error: Exception) -> str:
     """An exception's first line, without a closing full stop (to end a sentence of one's own)."""
     text = str(error).strip().splitlines()
     return (text[0] if text else type(error).__name__).rstrip(".")
+
+
+def sentence(error: Exception) -> str:
+    """What a person is shown for an exception raised while a widget worked for them: the message
+    of an error they can act on (mlexp's errors say `for_people`, and a ValueError is odd input),
+    without a closing full stop; anything else is a bug, logged with its traceback (the server's
+    log, where a developer finds it) and named in one sentence."""
+    if getattr(error, "for_people", False) or isinstance(error, ValueError):
+        return first_line(error)
+    log.error("A widget's callback failed", exc_info=error)
+    return f"Something went wrong ({type(error).__name__}: {first_line(error)}); the details are in the server's log"
 
 
 def notice(text) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sources import fetch
+from mlexp.data.sources import fetch
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"

@@ -8,8 +8,9 @@ from urllib.parse import quote
 
 import numpy as np
 
-from .sources import DataUnavailable, fetch, mirror_dir
-from .split import stratified_split
+from mlexp.core.errors import MlexpError
+from mlexp.data.sources import DataUnavailable, fetch, mirror_dir
+from mlexp.data.split import stratified_split
 
 BITMAP_URL = "https://storage.googleapis.com/quickdraw_dataset/full/numpy_bitmap/{}.npy"
 CATEGORIES = tuple(
@@ -18,7 +19,7 @@ CATEGORIES = tuple(
 )
 
 
-class UnknownCategory(ValueError):
+class UnknownCategory(MlexpError, ValueError):
     """A category name Quick, Draw! does not have."""
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..preprocess import open_image, square_image
-from .sources import DataUnavailable, cache_dir, fetch, mirror_dir
+from mlexp.data.sources import DataUnavailable, cache_dir, fetch, mirror_dir
+from mlexp.inputs.drawings import open_image, square_image
 
 RPS_LABELS = ("rock", "paper", "scissors")  # the order of every model's outputs
 SPLITS = ("training", "testing")

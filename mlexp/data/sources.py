@@ -11,21 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-
-class DataUnavailable(RuntimeError):
-    """Neither the local mirror nor the internet could provide a data file."""
-
-
-def mirror_dir() -> Path | None:
-    """The local mirror folder named by `MLEXP_DATA_DIR`, if set."""
-    value = os.environ.get("MLEXP_DATA_DIR")
-    return Path(value).expanduser() if value else None
-
-
-def cache_dir() -> Path:
-    """Where downloads are kept: `MLEXP_CACHE_DIR`, else `~/.cache/mlexp`."""
-    value = os.environ.get("MLEXP_CACHE_DIR")
-    return Path(value).expanduser() if value else Path.home() / ".cache" / "mlexp"
+from mlexp.core.errors import DataUnavailable
+from mlexp.core.paths import cache_dir, mirror_dir
 
 
 def _sha256(path: Path) -> str:

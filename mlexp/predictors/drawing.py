@@ -7,10 +7,30 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import held_out_images
-from .litert import ModelMissing, Predictor, Result
-from .metrics import accuracy_report, top_k_accuracy
-from .preprocess import IMAGE_RECIPES, RECIPES
+from mlexp.core.litert import ModelMissing, Predictor, Result
+from mlexp.core.metrics import accuracy_report, top_k_accuracy
+from mlexp.data import load_mnist, load_quickdraw_splits, load_quickdraw_strokes
+from mlexp.inputs.drawings import IMAGE_RECIPES, RECIPES, strokes_to_quickdraw
+
+
+def held_out_images(dataset: str, card: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out test images (N, 28, 28) in [0, 1] and labels of a drawing dataset ("mnist",
+    "quickdraw", "quickdraw_strokes"); for a split made at training time, the model card's
+    `split_args` remake it. "quickdraw_strokes": the simplified strokes of the card's classes
+    (`labels`; `test_args` may cap `per_class`), drawn by the pad's own "quickdraw" recipe: for
+    models trained elsewhere."""
+    if dataset == "mnist":
+        _, (x, y) = load_mnist()
+    elif dataset == "quickdraw":
+        if "split_args" not in card:
+            raise ValueError("The model card does not say how its Quick, Draw! test split was made; retrain it.")
+        (x, y) = load_quickdraw_splits(**card["split_args"])[0]["test"]
+    elif dataset == "quickdraw_strokes":
+        drawings, y, _ = load_quickdraw_strokes(card.get("labels"), **card.get("test_args", {}))
+        return np.stack([strokes_to_quickdraw(strokes) for strokes in drawings]), y
+    else:
+        raise ValueError(f"No test split is known for dataset {dataset!r}.")
+    return x.astype(np.float32) / 255.0, y.astype(int)
 
 
 @dataclass

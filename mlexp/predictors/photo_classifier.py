@@ -1,12 +1,6 @@
-"""Photo classification into ImageNet's 1000 classes (MobileNetV2, `models/image_classification/`).
-
-A photo is never squashed: the model reads the centre square of the upright photo, `CROP` of
-its shorter side (the usual ImageNet evaluation: shorter side resized to 256, centre 224x224
-crop), resized to the model's input with a bilinear (antialiased) filter; the result says
-which region that was, in the photo's own pixels. The model takes RGB pixels 0-255 (its first
-layer scales them to [-1, 1]) and gives the 1000 class probabilities and the photo's embedding:
-the 1280 globally average-pooled features the classifier reads (`PhotoClassifier.embed`), on
-which a small head can learn new classes.
+"""The photo classification experiment: ImageNet's 1000 classes of a photo (the shared model,
+`mlexp.perception.imagenet`), its five best with exact probabilities and the region read, in the
+photo's own pixels.
 
 There is no held-out ImageNet set here, so `evaluate` measures what the training notebook
 measured: how often this LiteRT file agrees with the reference Keras model (top-1, and the
@@ -18,14 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from .data import DataUnavailable, mirror_dir
-from .litert import ModelMissing, Predictor, Result
-from .photos import open_photo, read_photo, upright_rgb
+from mlexp.core.litert import Result
+from mlexp.core.metrics import top_classes
+from mlexp.data import DataUnavailable, mirror_dir
+from mlexp.inputs.photos import open_photo, upright_rgb
+from mlexp.perception.imagenet import CROP, EMBEDDING_SIZE, ImageNetModel, crop_box, model_input  # noqa: F401 (re-exported)
 
-CROP = 0.875  # side of the centre square the model reads, as a fraction of the photo's shorter side
-EMBEDDING_SIZE = 1280  # MobileNetV2's pooled features, the input of its classifier
 # Views of each real photo on which the LiteRT file is compared with the reference model:
 # (fraction of the shorter side, horizontal and vertical shift from the centre, -1 to 1).
 VIEWS = ((0.875, 0, 0), (0.875, -1, -1), (0.875, 1, 1), (1.0, 0, 0), (0.6, 0, 0), (0.6, -1, -1), (0.6, 1, 1))
@@ -33,32 +26,6 @@ MIRROR_PHOTOS = ("bird.bmp", "cat.bmp", "cat_720p.jpg", "dog_segmentation.bmp", 
                  "grace_hopper.bmp", "hot_dog.jpg", "kite_and_cold.jpg", "owl.jpg", "parrot.jpg", "pets.jpg",
                  "sunflower.bmp")  # the data mirror's images/ (Open Images, Oxford-IIIT Pets: see its COPYRIGHT)
 SKIMAGE_PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png")
-
-
-def crop_box(width: int, height: int, fraction: float = CROP, dx: float = 0.0,
-             dy: float = 0.0) -> tuple[float, float, float, float]:
-    """(x1, y1, x2, y2) of the square the model reads: `fraction` of the shorter side, centred,
-    or shifted by dx, dy (-1: against the left/top edge, 1: the right/bottom edge)."""
-    side = min(width, height) * fraction
-    x = (width - side) / 2 * (1 + dx)
-    y = (height - side) / 2 * (1 + dy)
-    return (x, y, x + side, y + side)
-
-
-def model_input(photo: Image.Image, size: int, box) -> np.ndarray:
-    """(size, size, 3) uint8: the `box` of an RGB photo resized with a bilinear filter (which
-    averages over every pixel it shrinks, so nothing aliases)."""
-    return np.asarray(photo.resize((size, size), Image.Resampling.BILINEAR, box=tuple(box)))
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
-
-
-def top_classes(probabilities: np.ndarray, k: int = 5) -> np.ndarray:
-    """Indices of the k most likely classes, most likely first (for each row)."""
-    return np.argsort(-probabilities, axis=-1, kind="stable")[..., :k]
 
 
 def agreement(top5: np.ndarray, reference_top5: np.ndarray) -> dict:
@@ -111,28 +78,9 @@ class Classification(Result):
         return ", ".join(f"{label} {p:.1%}" for label, p in self.top5)
 
 
-class PhotoClassifier(Predictor):
+class PhotoClassifier(ImageNetModel):
     """ImageNet's 1000 classes for any photo (file, upload or camera frame), from the centre
-    crop the card names, and the photo's embedding (`embed`) from the same file.
-
-    The file's outputs are found by their size, not their order (LiteRT may list them either
-    way): the one of len(labels) numbers is the classes', the one of the card's embedding size
-    the embedding. A file made before the embedding existed still classifies."""
-
-    def __init__(self, model_dir: str | Path, num_threads: int = 2):
-        super().__init__(model_dir, num_threads)
-        self.labels = list(self.card.get("labels", []))
-        self.size = int(self.card.get("input_size", self.inputs[0]["shape"][1]))
-        self.crop = float(self.card.get("crop", {}).get("fraction", CROP))
-        self.logits = self.card.get("output") == "logits"
-        self.embedding_size = int(self.card.get("embedding", {}).get("size", EMBEDDING_SIZE))
-        sizes = [int(detail["shape"][-1]) for detail in self.outputs]
-        if not self.labels or len(self.labels) not in sizes:
-            raise ModelMissing(f"The model file {self.path} does not match its card's {len(self.labels)} labels: "
-                               f"make it again with `mlexp train {self.path.parent.name}`.")
-        self._classes = sizes.index(len(self.labels))
-        self._embedding = next((i for i, n in enumerate(sizes) if n == self.embedding_size and i != self._classes),
-                               None)
+    crop the card names, and the photo's embedding (`embed`) from the same file."""
 
     def describe(self) -> str:
         card = self.card
@@ -142,29 +90,6 @@ class PhotoClassifier(Predictor):
         return (f"MobileNetV2 ({card.get('quantization', 'LiteRT')}, {self.path.stat().st_size / 2**20:.1f} MiB) "
                 f"reads the centre {self.crop:.1%} of the shorter side at {self.size} px{said}.")
 
-    def read(self, source, name: str | None = None) -> Image.Image:
-        """A photo file or upload (bytes; `name` for messages) read for this model
-        (`photos.read_photo`): upright RGB, a big JPEG decoded at 1/2, 1/4 or 1/8 scale (several
-        times faster) as long as the crop keeps at least the model's input size."""
-        return read_photo(source, name, min_side=int(np.ceil(self.size / self.crop)))
-
-    def prepare(self, image, box=None) -> tuple[np.ndarray, tuple[float, float, float, float], float]:
-        """What the model reads of a photo: (its input (size, size, 3) uint8, the box read, the
-        file's pixels per pixel of `image`). `image`: a PIL image of any mode (EXIF rotation
-        applied, transparency on white) or an RGB array (H, W, 3) such as a camera frame; `box`:
-        the region to read (x1, y1, x2, y2 in the upright photo's pixels), by default the centre
-        crop."""
-        scale = 1.0
-        if isinstance(image, Image.Image):
-            photo, scale = upright_rgb(image), float(image.info.get("scale", 1.0))
-        else:
-            a = np.asarray(image)
-            if a.ndim != 3 or a.shape[2] != 3 or min(a.shape[:2]) < 1:
-                raise ValueError(f"An image of shape {a.shape} is not a photo (expected height x width x 3).")
-            photo = Image.fromarray(a if a.dtype == np.uint8 else np.clip(np.rint(a), 0, 255).astype(np.uint8))
-        box = tuple(float(v) for v in (box if box is not None else crop_box(*photo.size, self.crop)))
-        return model_input(photo, self.size, box), box, scale
-
     def classify(self, image, box=None) -> Classification:
         """The five most likely classes of a photo (`image` and `box` as `prepare` takes them)."""
         pixels, box, scale = self.prepare(image, box)
@@ -172,24 +97,6 @@ class PhotoClassifier(Predictor):
         best = top_classes(p)
         top5 = [(self.labels[i], float(p[i])) for i in best]
         return Classification(top5[0][0], top5, box, p, scale)
-
-    def embed(self, image, box=None) -> np.ndarray:
-        """The embedding (EMBEDDING_SIZE,) float32 of a photo, read as `classify` reads it (`image`
-        and `box` as `prepare` takes them)."""
-        return self.embedding(self.prepare(image, box)[0][None])[0]
-
-    def probabilities(self, pixels: np.ndarray) -> np.ndarray:
-        """Class probabilities (N, 1000) for model inputs (N, size, size, 3), RGB 0-255."""
-        out = self.run(np.asarray(pixels, np.float32))[self._classes].astype(np.float64)
-        return softmax(out) if self.logits else out
-
-    def embedding(self, pixels: np.ndarray) -> np.ndarray:
-        """Embeddings (N, EMBEDDING_SIZE) float32 for model inputs (N, size, size, 3), RGB 0-255:
-        the pooled features the classifier reads (ModelMissing for a file made without them)."""
-        if self._embedding is None:
-            raise ModelMissing(f"The model file {self.path} gives no embedding (it was made before they were "
-                               f"added): make it again with `mlexp train {self.path.parent.name}`.")
-        return self.run(np.asarray(pixels, np.float32))[self._embedding].astype(np.float32, copy=False)
 
     def predict(self, image) -> Classification:
         return self.classify(image)

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
+from mlexp.core.errors import MlexpError
+
 DTYPES = {"float32": np.float32, "int32": np.int32, "bool": np.bool_, "uint8": np.uint8,
           "uint16": np.uint16, "float16": np.float16}
 
 
-class TFJSFormatError(ValueError):
+class TFJSFormatError(MlexpError, ValueError):
     """A model.json or weight shard that is not what TensorFlow.js writes."""
 
 

@@ -1,11 +1,6 @@
 """Shared training helpers: quiet TensorFlow, augmentation, live progress, evaluation, export."""
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 import contextlib
 import datetime
 import io
@@ -14,15 +9,12 @@ import platform
 import time
 from pathlib import Path
 
-import keras  # noqa: TID253 (this module is the TensorFlow side of mlexp)
 import numpy as np
-import tensorflow as tf  # noqa: TID253
 from IPython.display import HTML, Image, display
 
-from . import experiments
-from .data import fetch, mirror_dir
-
-tf.get_logger().setLevel("ERROR")  # the LiteRT converter's Python log lines
+from mlexp import experiments
+from mlexp.data import fetch, mirror_dir
+from mlexp.training.tf import keras, tf  # noqa: TID253 (the TensorFlow side)
 
 
 def drawing_augmenter(rotation_deg=10.0, zoom=0.1, shift_px=1.5, flip=False, seed=0) -> keras.Sequential:

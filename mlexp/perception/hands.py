@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .litert import LiteRTModel, ModelMissing, models_dir
-from .preprocess import square_image
+from mlexp.core.litert import LiteRTModel, ModelMissing, models_dir
+from mlexp.inputs.drawings import square_image
 
 HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (
     (0, 1), (1, 2), (2, 3), (3, 4),  # thumb

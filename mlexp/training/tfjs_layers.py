@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .tfjs import TFJSFormatError, read_model_json, read_weights
+from mlexp.training.tfjs import TFJSFormatError, read_model_json, read_weights
 
 # Config keys that only matter for training (the weights are set afterwards) or that Keras 3 names
 # differently; everything else in a layer's config must be an argument its Keras 3 class takes.
@@ -47,7 +47,7 @@ def _keras_layer(keras, class_name: str, config: dict):
 def keras_model(path: str | Path, name: str | None = None):
     """The Keras 3 model of the TF.js layers model whose model.json is at `path`, with its
     weights (each layer's from the manifest entries `<layer>/<weight>`, all of them used)."""
-    import keras
+    from mlexp.training.tf import keras
 
     spec = read_model_json(path)
     shape, layers = sequential_layers(spec)

@@ -17,16 +17,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from .hands import Hand, HandFinder, hand_features
-from .imagenet import PhotoClassifier, crop_box, model_input
-from .litert import model_folder
-from .photos import upright_rgb
+from mlexp.core.litert import model_folder
+from mlexp.inputs.photos import upright_rgb
+from mlexp.perception.hands import Hand, HandFinder, hand_features
+from mlexp.perception.imagenet import ImageNetModel, crop_box, model_input
 
 KINDS = ("image", "hand")
 SIZES = {"image": 1280, "hand": 83}  # numbers per sample
 SOURCES = {"image": "the ImageNet MobileNetV2 embedding (1280 numbers) of models/image_classification",
            "hand": "the 21 landmarks of MediaPipe's hand models (models/hand) as 83 numbers "
-                   "(mlexp.hands.hand_features)"}
+                   "(mlexp.perception.hands.hand_features)"}
 THUMBNAIL = 128  # pixels, the longer side of a sample's thumbnail
 VIEWS = 2  # augmented views kept per sample
 
@@ -71,7 +71,7 @@ class ImageFeatures:
     kind = "image"
 
     def __init__(self, num_threads: int = 2, seed: int = 0):
-        self.model = PhotoClassifier(model_folder("image_classification"), num_threads)
+        self.model = ImageNetModel(model_folder("image_classification"), num_threads)
         self.size = self.model.size
         self.rng = np.random.default_rng(seed)
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .litert import Predictor, Result
+from mlexp.core.errors import MlexpError
+from mlexp.core.litert import Predictor, Result
 
 INPUT_CHARS = "0123456789+"
 OUTPUT_CHARS = "0123456789"
@@ -18,7 +19,7 @@ OUTPUT_LENGTH = WIDTH + 1  # "0055"
 ACCEPTS = "type two whole numbers from 0 to 999 joined by +, like 17+38"
 
 
-class BadSum(ValueError):
+class BadSum(MlexpError, ValueError):
     """Text that is not a sum the model can read; the message says what it accepts."""
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .litert import ModelMissing, Predictor, Result
-from .photos import PhotoError, upright_rgb
+from mlexp.core.litert import ModelMissing, Predictor, Result
+from mlexp.inputs.photos import PhotoError, upright_rgb
 
 MAX_BOXES = 100  # the graph keeps its best 100 peaks
 DEFAULT_THRESHOLD = 0.3

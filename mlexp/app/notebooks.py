@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from .experiments import REPO_ROOT
+from mlexp.experiments import REPO_ROOT
 
 
 def run(path: str | Path, parameters: dict | None = None, timeout: int = 3600, progress=print):

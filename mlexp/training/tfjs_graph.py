@@ -6,19 +6,15 @@ the LiteRT converter sees only ordinary ops. Training side: imports TensorFlow."
 from __future__ import annotations
 
 import logging
-import os
 import tarfile
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf  # noqa: TID253 (this module is the TensorFlow side of the conversion)
 from google.protobuf import json_format
 
-from .data.sources import cache_dir, fetch, mirror_dir
-from .tfjs import TFJSFormatError, read_model_json, read_weights
+from mlexp.data.sources import cache_dir, fetch, mirror_dir
+from mlexp.training.tf import tf  # noqa: TID253 (the TensorFlow side)
+from mlexp.training.tfjs import TFJSFormatError, read_model_json, read_weights
 
 # TF.js's fused ops -> the op doing the linear part, and the attributes that op takes.
 FUSED = {

@@ -16,13 +16,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from mlexp.core.errors import MlexpError
+
 MAX_BYTES = 50 * 2**20  # uploads and files larger than this are refused before being read
 MAX_PIXELS = 25_000_000  # pictures with more pixels are refused before decoding (JPEGs: read smaller)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}  # files taken for pictures
 FORMATS = ("JPEG", "PNG", "BMP", "GIF", "WEBP", "TIFF")  # a phone's MPO file opens as JPEG
 
 
-class PhotoError(ValueError):
+class PhotoError(MlexpError, ValueError):
     """A file or upload that cannot be read as a photo; the message says why, in one sentence."""
 
 

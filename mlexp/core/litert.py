@@ -10,24 +10,8 @@ from typing import Iterator
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def models_dir() -> Path:
-    """Folder holding `<name>/model.tflite`; `MLEXP_MODELS_DIR` overrides the repo's `models/`."""
-    return Path(os.environ.get("MLEXP_MODELS_DIR") or REPO_ROOT / "models")
-
-
-def model_folder(name: str) -> Path:
-    """The folder of model `name`: among the models (MLEXP_MODELS_DIR) if there, else the shipped
-    one (models that others build on, such as the hand finder, stay found when MLEXP_MODELS_DIR
-    points elsewhere)."""
-    chosen = models_dir() / name
-    return chosen if chosen.is_dir() else REPO_ROOT / "models" / name
-
-
-class ModelMissing(FileNotFoundError):
-    """An exported model file is not there; the message says how to make it."""
+from mlexp.core.errors import ModelMissing
+from mlexp.core.paths import REPO_ROOT, model_folder, models_dir  # noqa: F401 (re-exported)
 
 
 @contextlib.contextmanager

@@ -13,7 +13,8 @@ from typing import Iterable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from .photos import PhotoError, open_photo
+from mlexp.core.errors import MlexpError
+from mlexp.inputs.photos import PhotoError, open_photo
 
 Stroke = Sequence[Sequence[float]]  # [(x, y), ...] in any units, y growing downward
 
@@ -24,7 +25,7 @@ SUPERSAMPLE = 4
 SCRIBBLE_INK = 330.0  # total ink of a 28x28 input above that of every MNIST digit (max 312)
 
 
-class BadDrawing(ValueError):
+class BadDrawing(MlexpError, ValueError):
     """A drawing or image that cannot be turned into a model input; the message says why."""
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 from PIL import ImageOps
 
-from .data.rps import RPS_LABELS, load_rps, rps_files
-from .hands import HAND_CONNECTIONS, Hand, HandFinder, hand_features
-from .litert import ModelMissing, Predictor, Result, model_folder
-from .metrics import accuracy_report
-from .preprocess import open_image, square_image
+from mlexp.core.litert import ModelMissing, Predictor, Result, model_folder
+from mlexp.core.metrics import accuracy_report
+from mlexp.data import RPS_LABELS, load_rps, testing_predictions
+from mlexp.inputs.drawings import square_image
+from mlexp.perception.hands import HAND_CONNECTIONS, Hand, HandFinder, hand_features
 
 NONE = "none"
 FOUND_BY = {"palm": "the palm detector found a hand",
@@ -26,17 +26,6 @@ FOUND_BY = {"palm": "the palm detector found a hand",
 
 def _size(n: int) -> str:
     return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
-
-
-def testing_predictions(predict, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(true, predicted) indices into `labels` for every photo of the testing split, each answered
-    by `predict(photo)` (a result with a `label`); an answer not among them ("none") is -1."""
-    y, predicted = [], []
-    for path, label in rps_files("testing"):
-        answer = predict(open_image(path)).label
-        y.append(labels.index(RPS_LABELS[label]))
-        predicted.append(labels.index(answer) if answer in labels else -1)
-    return np.array(y), np.array(predicted)
 
 
 @dataclass
@@ -135,7 +124,7 @@ class GestureClassifier(Predictor):
         return {"dataset": "rps", **accuracy_report(y, pred, self.labels)}
 
     def _evaluate_landmarks(self) -> dict:
-        y, pred = testing_predictions(self.predict, self.labels)
+        y, pred = testing_predictions("rps", self.predict, self.labels)
         found = pred >= 0
         return {"dataset": "rps", **accuracy_report(y, pred, self.labels), "found_rate": float(found.mean()),
                 "accuracy_found": float((pred[found] == y[found]).mean())}

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .metrics import accuracy_report
+from mlexp.core.metrics import accuracy_report
 
 HELD_OUT = 0.15
 

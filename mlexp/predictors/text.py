@@ -11,8 +11,8 @@ from typing import Iterator
 
 import numpy as np
 
-from .data.text import load_text
-from .litert import Predictor, Result
+from mlexp.core.litert import Predictor, Result
+from mlexp.data.text import load_text
 
 # Look-alikes people type (or paste) that an alphabet may lack, best first.
 LOOKALIKES = {"‘": ("'",), "’": ("'",), "“": ('"', "'"), "”": ('"', "'"), "«": ('"', "'"), "»": ('"', "'"),

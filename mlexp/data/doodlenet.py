@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .data.quickdraw import check_categories
-from .data.sources import DataUnavailable, fetch
+from mlexp.data.quickdraw import check_categories
+from mlexp.data.sources import DataUnavailable, fetch
 
 REPOSITORY = "https://github.com/ml5js/ml5-data-and-models"
 RAW = "https://raw.githubusercontent.com/ml5js/ml5-data-and-models/main/"

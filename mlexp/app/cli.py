@@ -11,16 +11,16 @@ from pathlib import Path
 
 from nbclient.exceptions import CellExecutionError
 
-from . import experiments, notebooks, teach
-from .data import DataUnavailable
-from .litert import ModelMissing
-from .photos import IMAGE_SUFFIXES
-from .preprocess import BadDrawing, open_image
+from mlexp import experiments, teach
+from mlexp.app import notebooks
+from mlexp.core.errors import MlexpError
+from mlexp.inputs.drawings import BadDrawing, open_image
+from mlexp.inputs.photos import IMAGE_SUFFIXES
 
 QUICK = {"EPOCHS": 2, "TRAIN_SAMPLES": 5000}
 
 
-class Failure(Exception):
+class Failure(MlexpError):
     """An error a person can fix; printed as one sentence, exit status 1."""
 
 
@@ -157,8 +157,6 @@ def cmd_demo(args) -> None:
     cmd = demo_command(args.port, experiments.REPO_ROOT, not args.no_browser, args.cull_idle)
     print(f"Voila gallery: http://127.0.0.1:{args.port}/  (JupyterLab: http://127.0.0.1:{args.port}/lab)",
           flush=True)
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.execv(cmd[0], cmd)
 
 
@@ -219,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args) or 0
-    except (Failure, experiments.UnknownExperiment, ModelMissing, DataUnavailable, BadDrawing) as error:
+    except MlexpError as error:  # one sentence a person can act on (a bug keeps its traceback)
         print(f"mlexp: {error}", file=sys.stderr)
         return 1
 

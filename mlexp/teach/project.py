@@ -1,5 +1,5 @@
 """Teach it your own classes: a `Project` (2 to 10 named classes, their samples, the settings),
-trained in seconds into a small head on image or hand features (`mlexp.features`, `mlexp.head`),
+trained in seconds into a small head on image or hand features (`mlexp.teach.features`, `mlexp.teach.head`),
 saved and opened as one file, exported as a model folder (`model.tflite` + `card.json`) that
 `mlexp.load(name)`, `mlexp predict NAME PHOTO` and a demo use like a shipped model
 (`TaughtClassifier`). Everything a person can get wrong is a `TeachError`: one sentence."""
@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import io
 import json
-import os
 import re
 import zipfile
 from collections import Counter
@@ -18,16 +17,15 @@ from typing import Callable
 
 import numpy as np
 
-from . import features as feature_kinds
-from .data import DataUnavailable
-from .features import reader  # noqa: F401 (the teach widget's readers)
-from .hands import HAND_CONNECTIONS  # noqa: F401 (the skeleton the widget draws)
-from .head import Head, Settings, split, train_head
-from .litert import REPO_ROOT, Predictor, Result, models_dir, read_card
-from .metrics import accuracy_report
-from .photos import IMAGE_SUFFIXES, PhotoError, read_photo  # noqa: F401 (read_photo: the widget's uploads)
-from .rps import testing_predictions
-from .tflite_writer import dense_network
+from mlexp.core.errors import MlexpError
+from mlexp.core.litert import REPO_ROOT, Predictor, Result, models_dir, read_card
+from mlexp.core.metrics import accuracy_report
+from mlexp.core.tflite_writer import dense_network
+from mlexp.data import TESTING_PHOTOS, DataUnavailable, testing_predictions
+from mlexp.inputs.photos import IMAGE_SUFFIXES, PhotoError, read_photo
+from mlexp.teach import features as feature_kinds
+from mlexp.teach.features import reader
+from mlexp.teach.head import Head, Settings, split, train_head
 
 TASK = "taught-classes"  # the task of a taught model's card
 MIN_CLASSES, MAX_CLASSES = 2, 10
@@ -35,7 +33,7 @@ PROJECT_VERSION = 1
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
-class TeachError(ValueError):
+class TeachError(MlexpError, ValueError):
     """Something a person can fix, said in one sentence."""
 
 
@@ -187,11 +185,6 @@ class Project:
         return project
 
 
-def projects_dir() -> Path:
-    """Where the teach demo saves projects: `MLEXP_PROJECTS_DIR`, else ~/mlexp-projects."""
-    return Path(os.environ.get("MLEXP_PROJECTS_DIR") or Path.home() / "mlexp-projects")
-
-
 def shipped_names() -> set[str]:
     """The model folders that ship with mlexp (in the repository's models/)."""
     return {p.name for p in (REPO_ROOT / "models").iterdir() if p.is_dir()}
@@ -309,25 +302,24 @@ class TaughtClassifier(Predictor):
 
     def evaluate(self) -> dict:
         """Accuracy of this LiteRT file on the held-out samples' features kept beside it; a model
-        taught on the rock-paper-scissors photos (the teaching notebook's): on their testing split,
-        read from the photos (a photo with no hand found counts as wrong), when they are here."""
-        if self.card.get("dataset") == "rps":
+        taught on a dataset with a testing split of photos (the teaching notebook's, on the rock-paper-scissors
+        photos): on that split, read from the photos (a photo with no hand found counts as wrong), when
+        they are here."""
+        dataset = self.card.get("dataset")
+        if dataset in TESTING_PHOTOS:
             try:
-                return self._evaluate_rps()
+                y, predicted = testing_predictions(dataset, self.predict, self.labels)
+                return {"dataset": f"{dataset} testing photos", **accuracy_report(y, predicted, self.labels)}
             except DataUnavailable:
                 pass  # no data mirror: the held-out samples kept beside the file
         with np.load(self.path.parent / "held_out.npz") as kept:
             x, y = kept["features"], kept["labels"]
         return {"dataset": "held-out samples", **accuracy_report(y, self.classify(x).argmax(1), self.labels)}
 
-    def _evaluate_rps(self) -> dict:
-        y, predicted = testing_predictions(self.predict, self.labels)
-        return {"dataset": "rps testing photos", **accuracy_report(y, predicted, self.labels)}
-
     @staticmethod
     def summary(report: dict) -> str:
         per_class = "".join(f"\n  {label:>12}: {acc:.2%}" for label, acc in report["per_class"].items())
-        what = "held-out photos" if report.get("dataset") == "rps testing photos" else "held-out samples"
+        what = "held-out photos" if report.get("dataset", "").endswith("testing photos") else "held-out samples"
         return f"accuracy {report['accuracy']:.2%} on {report['n']:,} {what}{per_class}"
 
 

@@ -1,0 +1,52 @@
+"""Where things are, and every `MLEXP_*` environment variable in one place.
+
+- `MLEXP_MODELS_DIR`: the model folders (default: the repository's `models/`);
+- `MLEXP_DATA_DIR`: a local mirror of the data files (no default: downloads then);
+- `MLEXP_CACHE_DIR`: where downloads are kept (default: `~/.cache/mlexp`);
+- `MLEXP_PROJECTS_DIR`: where the teach demo saves projects (default: `~/mlexp-projects`)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_MODELS = REPO_ROOT / "models"
+VARIABLES = {
+    "MLEXP_MODELS_DIR": "the model folders (default: the repository's models/)",
+    "MLEXP_DATA_DIR": "a local mirror of the data files (default: none; files are downloaded)",
+    "MLEXP_CACHE_DIR": "where downloads are kept (default: ~/.cache/mlexp)",
+    "MLEXP_PROJECTS_DIR": "where the teach demo saves projects (default: ~/mlexp-projects)",
+}
+
+
+def _folder(variable: str) -> Path | None:
+    value = os.environ.get(variable)
+    return Path(value).expanduser() if value else None
+
+
+def models_dir() -> Path:
+    """Folder holding `<name>/model.tflite`; `MLEXP_MODELS_DIR` overrides the repo's `models/`."""
+    return _folder("MLEXP_MODELS_DIR") or SHIPPED_MODELS
+
+
+def model_folder(name: str) -> Path:
+    """The folder of model `name`: among the models (MLEXP_MODELS_DIR) if there, else the shipped
+    one (models that others build on, such as the hand finder, stay found when MLEXP_MODELS_DIR
+    points elsewhere)."""
+    chosen = models_dir() / name
+    return chosen if chosen.is_dir() else SHIPPED_MODELS / name
+
+
+def mirror_dir() -> Path | None:
+    """The local mirror folder named by `MLEXP_DATA_DIR`, if set."""
+    return _folder("MLEXP_DATA_DIR")
+
+
+def cache_dir() -> Path:
+    """Where downloads are kept: `MLEXP_CACHE_DIR`, else `~/.cache/mlexp`."""
+    return _folder("MLEXP_CACHE_DIR") or Path.home() / ".cache" / "mlexp"
+
+
+def projects_dir() -> Path:
+    """Where the teach demo saves projects: `MLEXP_PROJECTS_DIR`, else ~/mlexp-projects."""
+    return _folder("MLEXP_PROJECTS_DIR") or Path.home() / "mlexp-projects"

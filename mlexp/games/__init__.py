@@ -1,0 +1,1 @@
+"""The games played against the computer: the rock-paper-scissors opponent."""

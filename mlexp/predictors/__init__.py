@@ -1,0 +1,1 @@
+"""One predictor class per kind of experiment, behind `mlexp.load(name)`."""
