@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "support"), str(REPO / "tests" / "browser")]
 
 import numpy as np  # noqa: E402
 from test_vision_browser import choose_file  # noqa: E402

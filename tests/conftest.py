@@ -1,16 +1,14 @@
 """Shared test fixtures: the data mirror (skip when absent), the shipped models, and for the
-browser tests a Voila server and Playwright (a module may define its own)."""
+browser tests a Voila server and Playwright (imported only by tests that use them, so the unit
+tests need neither)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 import mlexp
-
-from voila_server import voila_server
 
 REPO = mlexp.experiments.REPO_ROOT
 
@@ -42,6 +40,8 @@ def shipped(request):
 @pytest.fixture(scope="module")
 def server():
     """A Voila server for a module's browser tests, idle kernels culled after 30 s."""
+    from voila_server import voila_server  # noqa: PLC0415 (browser tests only)
+
     with voila_server(cull_idle=30) as running:
         yield running
 
@@ -49,5 +49,7 @@ def server():
 @pytest.fixture(scope="module")
 def playwright():
     """Playwright, for `voila_server.launch_chromium` and the like."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (browser tests only)
+
     with sync_playwright() as p:
         yield p

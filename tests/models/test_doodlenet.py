@@ -1,11 +1,9 @@
 """The 345-class sketch experiment: ml5's DoodleNet converted by the project's own code, its
 figures on the mirror's real strokes, the game's classes, and a game round in a real browser."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from test_browser import bars, browser, open_demo, page, real_sketch, screenshot_widget, server, start_round  # noqa: F401 (fixtures)
 
 import mlexp
 from mlexp.app import notebooks
@@ -16,7 +14,6 @@ from mlexp.training import tfjs_layers
 from widgets import DrawingClassifier, DrawingGame
 
 from conftest import REPO
-from voila_server import CHROMIUM, replay, screenshot_folder
 
 NAME = "sketch_doodlenet"
 # Measured on the mirror's 11,044 stroke drawings (top-1 70.5%, top-5 90.2%), less a margin.
@@ -117,19 +114,3 @@ def test_training_notebook_quick_mode_converts_and_exports(data_dir, tmp_path, m
     assert set(card["game_classes"]) <= set(card["labels"]) and len(card["labels"]) == 345
     monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))
     assert mlexp.load(NAME).evaluate()["accuracy"] == pytest.approx(card["test_accuracy"])
-
-
-# In a real browser ------------------------------------------------------------------------------
-@pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-def test_a_game_round_over_345_classes_played_with_real_strokes(page, server, data_dir):  # noqa: F811 (fixtures)
-    page, _ = open_demo(page, server, NAME)
-    model = mlexp.load(NAME)
-    category = start_round(page)
-    assert category in model.card["game_classes"], f"the game asked for {category}, which it recognizes poorly"
-    replay(page, *real_sketch(data_dir, NAME, category, recognized=True))
-    page.locator(".mlexp-result").get_by_text(f"recognized your {category}").wait_for()
-    assert page.locator(".mlexp-score").inner_text().strip() == "Score: 1 of 1"
-    assert len(bars(page)) == 5 and category in bars(page)  # the top-5 bars
-    if screenshot_folder():
-        screenshot_widget(page, screenshot_folder() / f"{NAME}.png")
