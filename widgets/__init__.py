@@ -7,11 +7,12 @@ from .drawing_classifier import DrawingClassifier
 from .drawing_game import DrawingGame
 from .drawing_pad import DrawingPad
 from .gallery import card, gallery
+from .gesture_view import GestureView
 from .object_detector import DetectionView
 from .photo_classifier import PhotoClassifierView
 from .photo_picker import PhotoPicker
 from .probability_bars import ProbabilityBars
-from .rps_game import GestureView, RPSGame
+from .rps_game import RPSGame
 from .sum_answerer import SumAnswerer
 from .teacher import TeachView
 from .text_streamer import TextStreamer

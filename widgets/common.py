@@ -1,16 +1,20 @@
 """What the widgets share: the stylesheet (sent to the page once), HTML boxes styled by it,
-and the one-sentence notice shown instead of a traceback."""
+the one-sentence notice shown instead of a traceback, the kernel's timer, and a hand's overlay
+on the camera preview."""
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from pathlib import Path
+from typing import Callable
 
 import anywidget
 import ipywidgets as w
 
 HERE = Path(__file__).parent
 log = logging.getLogger("mlexp.widgets")
+BOX_COLOR = "#1f6fc5"  # a hand's box on the camera preview
 
 
 class Stylesheet(anywidget.AnyWidget):
@@ -65,3 +69,23 @@ def notice(text) -> str:
 def message(text) -> w.VBox:
     """A one-sentence notice shown on its own (instead of a traceback), with the stylesheet."""
     return w.VBox([stylesheet(), html_box("mlexp-message", notice(text))])
+
+
+def call_later(seconds: float, callback: Callable) -> Callable[[], None]:
+    """Run `callback` after `seconds` on the kernel's event loop; returns a cancel function."""
+    handle = asyncio.get_running_loop().call_later(seconds, callback)
+    return handle.cancel
+
+
+def hand_overlay(shape, label: str, probabilities, result, connections) -> dict:
+    """A Camera overlay of a hand's box (labelled) and skeleton (`result`'s "box" and "landmarks"
+    in the frame's pixels), in coordinates normalised to 0-1 by the frame's width and height."""
+    height, width = shape[:2]
+    boxes, box = [], result.get("box")
+    if box is not None:
+        x1, y1, x2, y2 = (min(max(float(v) / size, 0.0), 1.0) for v, size in zip(box, (width, height) * 2))
+        boxes.append({"box": [x1, y1, x2, y2], "label": "hand" if label == "none" else label,
+                      "score": probabilities.get(label, 0.0), "color": BOX_COLOR})
+    landmarks = result.get("landmarks")
+    points = [[float(x) / width, float(y) / height] for x, y in ([] if landmarks is None else landmarks)]
+    return {"boxes": boxes, "points": points, "lines": connections if points else [], "text": ""}

@@ -1,7 +1,6 @@
 """DrawingGame: "draw this!" rounds around a DrawingClassifier, like Quick, Draw!."""
 from __future__ import annotations
 
-import asyncio
 import html
 import math
 import random
@@ -10,14 +9,8 @@ from typing import Callable
 
 import ipywidgets as w
 
-from .common import html_box
+from .common import call_later, html_box
 from .drawing_classifier import DrawingClassifier
-
-
-def _call_later(seconds: float, callback: Callable) -> Callable[[], None]:
-    """Run `callback` after `seconds` on the kernel's event loop; returns a cancel function."""
-    handle = asyncio.get_running_loop().call_later(seconds, callback)
-    return handle.cancel
 
 
 class DrawingGame(w.VBox):
@@ -32,7 +25,7 @@ class DrawingGame(w.VBox):
     replace them)."""
 
     def __init__(self, classifier: DrawingClassifier, seconds: int = 20, seed: int | None = None,
-                 clock: Callable[[], float] = time.monotonic, call_later=_call_later, classes=None):
+                 clock: Callable[[], float] = time.monotonic, call_later=call_later, classes=None):
         self.classifier, self.seconds = classifier, seconds
         self.labels = list(classes or classifier.bars.labels)
         self.rng = random.Random(seed)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mlexp.games.opponent import Opponent
-from widgets.rps_game import GestureView, RPSGame
+from widgets import GestureView, RPSGame
 
 from helpers import FakeCamera, FakeTime
 
