@@ -50,15 +50,19 @@ def first_line(error: Exception) -> str:
     return (text[0] if text else type(error).__name__).rstrip(".")
 
 
+def expected(error: Exception) -> bool:
+    """Whether a person caused the error and its message tells them what to do: mlexp's errors say
+    `for_people` (the widgets import nothing of mlexp), and a ValueError is odd input."""
+    return bool(getattr(error, "for_people", False)) or isinstance(error, ValueError)
+
+
 def sentence(error: Exception) -> str:
-    """What a person is shown for an exception raised while a widget worked for them: the message
-    of an error they can act on (mlexp's errors say `for_people`, and a ValueError is odd input),
-    without a closing full stop; anything else is a bug, logged with its traceback (the server's
-    log, where a developer finds it) and named in one sentence."""
-    if getattr(error, "for_people", False) or isinstance(error, ValueError):
-        return first_line(error)
-    log.error("A widget's callback failed", exc_info=error)
-    return f"Something went wrong ({type(error).__name__}: {first_line(error)}); the details are in the server's log"
+    """The one sentence a person is shown for an exception raised while a widget worked for them
+    (its first line, without a closing full stop). An unexpected one is a bug: its traceback is
+    logged (the kernel's log: the terminal of the Jupyter or Voila server) for a developer."""
+    if not expected(error):
+        log.error("A widget's callback failed: %s", first_line(error), exc_info=error)
+    return first_line(error)
 
 
 def notice(text) -> str:

@@ -9,7 +9,7 @@ import ipywidgets as w
 import numpy as np
 from PIL import Image
 
-from .common import html_box, notice, stylesheet
+from .common import expected, html_box, notice, sentence, stylesheet
 from .drawing_pad import DrawingPad
 from .probability_bars import ProbabilityBars
 
@@ -72,8 +72,8 @@ class DrawingClassifier(w.HBox):
                 probabilities = getattr(result, "probabilities", result)
                 label = max(probabilities, key=probabilities.get)
                 self._show(label, "", probabilities, getattr(result, "input", None))
-            except ValueError as error:
-                self._show("?", str(error))
-            except Exception as error:  # keep the dashboard alive whatever happens
-                self._show("?", f"Something went wrong while recognizing the drawing: {error}")
+            except Exception as error:  # keep the dashboard alive whatever happens (a bug is logged)
+                said = sentence(error)
+                self._show("?", f"{said}." if expected(error) else
+                           f"Something went wrong while recognizing the drawing: {said}.")
         self._result_callbacks(label, probabilities)

@@ -9,7 +9,7 @@ from typing import Callable
 
 import ipywidgets as w
 
-from .common import first_line, hand_overlay, html_box, notice, stylesheet
+from .common import hand_overlay, html_box, notice, sentence, stylesheet
 from .probability_bars import ProbabilityBars
 
 
@@ -59,8 +59,8 @@ class GestureView(w.VBox):
             label = str(result.get("label") or "none")
             probabilities = {str(k): float(p) for k, p in (result.get("probabilities") or {}).items()}
             overlay = hand_overlay(frame.shape, label, probabilities, result, self.connections)
-        except Exception as error:  # any failure: one sentence, and the next frame tries again
-            self._failure = f"Could not recognize the last frame: {first_line(error)}."
+        except Exception as error:  # one sentence, and the next frame tries again (a bug is logged)
+            self._failure = f"Could not recognize the last frame: {sentence(error)}."
             return self._status()
         self._failure = ""
         if label == "none":

@@ -7,7 +7,7 @@ from typing import Callable
 
 import ipywidgets as w
 
-from .common import first_line, html_box, notice, stylesheet
+from .common import first_line, html_box, notice, sentence, stylesheet
 from .photo_classifier import as_image, picture
 from .photo_picker import PhotoPicker
 
@@ -52,8 +52,8 @@ class DetectionView(w.VBox):
     def _boxes(self, image) -> list[dict] | None:
         try:
             return list(self.detect(image, self.threshold.value, list(self.classes.value) or None))
-        except Exception as error:  # one sentence, and the next frame tries again
-            self.status.value = notice(f"Could not look at this picture: {first_line(error)}.")
+        except Exception as error:  # one sentence, and the next frame tries again (a bug is logged)
+            self.status.value = notice(f"Could not look at this picture: {sentence(error)}.")
             return None
 
     def _show_counts(self, boxes: list[dict]) -> None:

@@ -11,7 +11,7 @@ import ipywidgets as w
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .common import first_line, html_box, notice, stylesheet
+from .common import first_line, html_box, notice, sentence, stylesheet
 from .photo_picker import PhotoPicker
 from .probability_bars import ProbabilityBars
 
@@ -89,8 +89,8 @@ class PhotoClassifierView(w.VBox):
         """Classify a PIL image or an RGB array and show it, its region and the classes."""
         try:
             result = self.classify(image)
-        except Exception as error:  # one sentence, and the next photo tries again
-            return self._say(f"Could not classify this photo: {first_line(error)}.")
+        except Exception as error:  # one sentence, and the next photo tries again (a bug is logged)
+            return self._say(f"Could not classify this photo: {sentence(error)}.")
         box = result.get("box")
         self.photo.value = picture(as_image(image), [(*box, "", REGION_COLOR)] if box is not None else [])
         self.photo.layout.display = ""

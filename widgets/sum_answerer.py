@@ -6,7 +6,7 @@ from typing import Callable
 
 import ipywidgets as w
 
-from .common import html_box, notice, stylesheet
+from .common import expected, html_box, notice, sentence, stylesheet
 
 
 class SumAnswerer(w.VBox):
@@ -32,10 +32,9 @@ class SumAnswerer(w.VBox):
         """Answer the sum typed so far, or say what is accepted."""
         try:
             result = self.add(text)
-        except ValueError as error:
-            return self._show("?", str(error))
-        except Exception as error:  # keep the dashboard alive whatever happens
-            return self._show("?", f"Something went wrong while adding: {error}")
+        except Exception as error:  # keep the dashboard alive whatever happens (a bug is logged)
+            said = sentence(error)
+            return self._show("?", f"{said}." if expected(error) else f"Something went wrong while adding: {said}.")
         verdict = ("right" if result.correct else f"wrong: {result.a + result.b}")
         self._show(f"{result.a}+{result.b} = {result.text}", "", result.digits, verdict)
 

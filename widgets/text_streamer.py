@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 import ipywidgets as w
 
-from .common import html_box, notice, stylesheet
+from .common import expected, html_box, notice, sentence, stylesheet
 
 
 class TextStreamer(w.VBox):
@@ -95,10 +95,10 @@ class TextStreamer(w.VBox):
                     break
         except asyncio.CancelledError:
             return  # a new generation replaced this one and owns the page
-        except ValueError as error:
-            self.status.value = notice(error)
-        except Exception as error:  # keep the dashboard alive whatever happens
-            self.status.value = notice(f"Something went wrong while generating: {error}")
+        except Exception as error:  # keep the dashboard alive whatever happens (a bug is logged)
+            said = sentence(error)
+            self.status.value = notice(f"{said}." if expected(error)
+                                       else f"Something went wrong while generating: {said}.")
         elapsed = time.monotonic() - started
         self._show(prompt, done=True)
         what = "Stopped after" if self._stopping else "Generated"

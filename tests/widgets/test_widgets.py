@@ -142,6 +142,26 @@ def test_a_failing_classifier_leaves_the_widget_working():
     assert len(demo.pad.strokes) == 1
 
 
+def test_a_bug_is_logged_with_its_traceback_and_a_persons_mistake_is_not(caplog):
+    def broken(strokes):
+        raise RuntimeError("disk on fire")
+    demo = classifier_demo(broken)
+    with caplog.at_level("ERROR", logger="mlexp.widgets"):
+        mouse_stroke(demo.pad.canvas, [(10, 10), (200, 200)])
+    assert [r.exc_info[0] for r in caplog.records] == [RuntimeError]  # the traceback, for a developer
+    assert "Traceback" not in demo.status.value  # one sentence, for the person
+    caplog.clear()
+
+    class Odd(Exception):
+        for_people = True  # as mlexp's errors say
+    def odd(strokes):
+        raise Odd("That drawing is odd.")
+    demo = classifier_demo(odd)
+    with caplog.at_level("ERROR", logger="mlexp.widgets"):
+        mouse_stroke(demo.pad.canvas, [(10, 10), (200, 200)])
+    assert not caplog.records and "That drawing is odd." in demo.status.value
+
+
 def test_widgets_and_inference_import_no_tensorflow():
     code = ("import sys, widgets, mlexp; m = mlexp.load('digits_cnn'); "
             "m.classify_strokes([[(0, 0), (0, 100)]]); "
