@@ -53,3 +53,17 @@ def playwright():
 
     with sync_playwright() as p:
         yield p
+
+
+def _files(*folders: str) -> set[Path]:
+    return {p for folder in folders for p in (REPO / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_into_the_repository():
+    """Tests write into temporary folders, never into notebooks/ or models/ (checked at the end)."""
+    before = _files("notebooks", "models")
+    yield
+    new = sorted(str(p.relative_to(REPO)) for p in _files("notebooks", "models") - before)
+    assert not new, f"tests left files in the repository: {new}"

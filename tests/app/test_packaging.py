@@ -1,10 +1,14 @@
 """Packaging: environment.yml installs the same stack as pyproject.toml; Binder uses it; the wheel
-holds the browser-side files; the code passes the linter."""
+holds the browser-side files; the code passes the linter and keeps its layers (import contracts)."""
+import os
+import shutil
 import subprocess
 import sys
 import tomllib
 import zipfile
+from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import REPO
@@ -49,3 +53,31 @@ def test_the_linter_passes():
     out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(REPO)], capture_output=True,
                          text=True, cwd=REPO)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
+    """`lint-imports` (import-linter) on the packages and pyproject.toml found in `root`."""
+    return subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], capture_output=True,
+                          text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
+
+
+def test_the_layers_hold():
+    """The contracts in pyproject.toml (drawn in docs/architecture.md): mlexp's layers, nothing a
+    dashboard imports reaching TensorFlow, widgets knowing nothing of mlexp."""
+    out = lint_imports(REPO)
+    assert out.returncode == 0 and "0 broken" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("module, line", [
+    ("mlexp/core/metrics.py", "import mlexp.predictors.drawing"),  # a lower layer importing a higher one
+    ("mlexp/teach/head.py", "import mlexp.games.opponent"),  # two packages side by side
+    ("mlexp/perception/hands.py", "import keras"),  # a dashboard's import reaching TensorFlow
+    ("widgets/common.py", "import mlexp.core.errors"),  # a widget importing mlexp
+])
+def test_the_contracts_catch_a_wrong_import(tmp_path, module, line):
+    for folder in ("mlexp", "widgets"):
+        shutil.copytree(REPO / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path)
+    (tmp_path / module).write_text((tmp_path / module).read_text() + f"\n{line}  # noqa\n")
+    out = lint_imports(tmp_path)
+    assert out.returncode != 0 and "BROKEN" in out.stdout, out.stdout + out.stderr

@@ -312,13 +312,14 @@ def test_kernel_of_a_closed_demo_is_culled_but_not_while_connected(browser, serv
 
 
 def test_demo_works_inside_jupyterlab(page, server):
-    """The same demo, run as a notebook in JupyterLab (on a copy, so nothing is saved into git)."""
+    """The same demo, run as a notebook in JupyterLab (on a copy in the server's scratch folder, so
+    nothing is saved into the repository)."""
     experiment = mlexp.get("digits_cnn")
     original = mlexp.experiments.REPO_ROOT / experiment.demo_notebook
-    copy = original.with_name(f"lab-test-{os.getpid()}.ipynb")
+    copy = server.scratch / f"lab-test-{os.getpid()}.ipynb"
     copy.write_bytes(original.read_bytes())
     try:
-        path = copy.relative_to(mlexp.experiments.REPO_ROOT).as_posix()
+        path = server.path(copy)
         page.goto(f"{server.url}/lab/workspaces/mlexp-test/tree/{path}?reset")  # its own, clean workspace
         page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
         page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=60_000)

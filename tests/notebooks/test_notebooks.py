@@ -15,7 +15,7 @@ from mlexp.app.cli import QUICK  # the parameters of `mlexp train --quick`
 from conftest import REPO
 
 ALL = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "notebooks").rglob("*.ipynb")
-             if ".ipynb_checkpoints" not in p.parts and not p.name.startswith("lab-test-"))
+             if ".ipynb_checkpoints" not in p.parts)
 
 
 def test_every_experiment_has_its_notebooks():

@@ -1,10 +1,15 @@
 """Helpers for browser tests and benchmarks: a Voila gallery server on a free port, headless
-Chromium, drawing strokes with the mouse, and the server's kernel memory (from /proc)."""
+Chromium, drawing strokes with the mouse, and the server's kernel memory (from /proc).
+
+The server serves a temporary folder that links to the repository's `notebooks/`, `docs/` and
+`models/` (the same URLs as the real gallery) beside an empty `scratch/` folder of its own, where
+tests write the notebooks they generate: nothing is written into the repository."""
 from __future__ import annotations
 
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -51,11 +56,21 @@ def _answers(url: str) -> bool:
 
 @dataclass
 class Server:
-    """A running demo server: its base URL, process and log file."""
+    """A running demo server: its base URL, process and log file, the folder it serves and, in it,
+    `scratch`, a folder for the notebooks a test generates (`path` gives their URL path)."""
 
     url: str
     process: subprocess.Popen
     log: Path
+    root: Path = REPO_ROOT
+
+    @property
+    def scratch(self) -> Path:
+        return self.root / "scratch"
+
+    def path(self, file: Path) -> str:
+        """The URL path of a file in the served folder ("scratch/x.ipynb")."""
+        return Path(file).relative_to(self.root).as_posix()
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -70,22 +85,34 @@ class Server:
         return {pid: _rss_mib(pid) for pid in _kernel_pids(self.process.pid)}
 
 
+def served_folder() -> Path:
+    """A temporary folder to serve: links to the repository's notebooks/, docs/ and models/, and
+    an empty scratch/ for generated notebooks."""
+    root = Path(tempfile.mkdtemp(prefix="mlexp-served-"))
+    for name in ("notebooks", "docs", "models"):
+        (root / name).symlink_to(REPO_ROOT / name, target_is_directory=True)
+    (root / "scratch").mkdir()
+    return root
+
+
 @contextmanager
 def voila_server(cull_idle: int = 600, timeout: float = 90, log: Path | None = None):
-    """Start `mlexp demo`'s server on a free port (own process group, output to `log`), wait
-    until `/` answers, yield a Server, then stop it and any kernel it left behind."""
+    """Start `mlexp demo`'s server on a free port (own process group, output to `log`) serving a
+    `served_folder()`, wait until `/` answers, yield a Server, then stop it and any kernel it left
+    behind, and remove the folder (its links, not what they point to)."""
     port = free_port()
+    root = served_folder()
     if log is None:
         handle, name = tempfile.mkstemp(prefix="mlexp-voila-", suffix=".log")
         os.close(handle)
         log = Path(name)
-    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0", TF_CPP_MIN_LOG_LEVEL="2")
-    command = demo_command(port, REPO_ROOT, open_browser=False, cull_idle=cull_idle)
+    env = dict(os.environ)
+    command = demo_command(port, root, open_browser=False, cull_idle=cull_idle)
     with open(log, "wb") as out:
         process = subprocess.Popen(command,
                                    cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
+    server = Server(f"http://127.0.0.1:{port}", process, log, root)
     try:
         deadline = time.monotonic() + timeout
         while not _answers(server.url + "/"):
@@ -95,6 +122,7 @@ def voila_server(cull_idle: int = 600, timeout: float = 90, log: Path | None = N
         yield server
     finally:
         _stop(process)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlexp.experiments import REPO_ROOT
 from widgets.camera import Camera
 
 from camera_page import CHROMIUM_CAMERA, GRANTED, Wire, photo, wait_status, write_notebook, write_y4m
@@ -135,9 +134,9 @@ def server():
 
 
 @pytest.fixture
-def folder():
-    """A temporary folder under notebooks/ for the generated notebooks (git-ignored names)."""
-    path = Path(tempfile.mkdtemp(prefix="lab-test-camera-", dir=REPO_ROOT / "notebooks"))
+def folder(server):
+    """A temporary folder in the server's scratch folder for the generated notebooks."""
+    path = Path(tempfile.mkdtemp(prefix="camera-", dir=server.scratch))
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
@@ -156,7 +155,7 @@ def open_camera(playwright, server, folder, tmp_path, y4m=None, granted=True, in
     """(browser, page, wire, saved-frame path): Chromium with a fake camera showing `y4m`,
     on a generated notebook showing a Camera."""
     out = tmp_path / "frame.npy"
-    name = write_notebook(folder / "lab-test-camera.ipynb", out, **notebook).relative_to(folder.parent.parent)
+    name = server.path(write_notebook(folder / "camera.ipynb", out, **notebook))
     args = CHROMIUM_ARGS + CHROMIUM_CAMERA + (GRANTED if granted else ["--deny-permission-prompts"]) + list(extra)
     if y4m:
         args.append(f"--use-file-for-fake-video-capture={y4m}")
@@ -167,7 +166,7 @@ def open_camera(playwright, server, folder, tmp_path, y4m=None, granted=True, in
         page.add_init_script(init_script)
     page.problems = watch(page, server.url)
     wire = Wire(page)
-    page.goto(f"{server.url}/voila/render/{name.as_posix()}")
+    page.goto(f"{server.url}/voila/render/{name}")
     page.locator(".mlexp-camera video").wait_for(state="attached")
     return browser, page, wire, out
 
