@@ -31,6 +31,7 @@ def test_list_shows_every_experiment_and_its_model():
     assert any(line.startswith("digits_cnn") and "model present" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_predict_drawings_of_any_size(tmp_path):
     for name, (digit, left, top, size, width) in {
         "seven.png": ("7", 100, 20, 120, 8),       # small, off-centre
@@ -66,6 +67,7 @@ def test_predict_bad_files_one_sentence_each_and_non_zero_exit(tmp_path):
     assert len(out.stderr.strip().splitlines()) == 4
 
 
+@pytest.mark.slow
 def test_unknown_names_missing_paths_and_models(tmp_path):
     out = mlexp("evaluate", "digits_rnn", check=False)
     assert out.returncode == 1 and "choose one of: digits_mlp, digits_cnn" in out.stderr
@@ -92,11 +94,13 @@ def test_evaluate_offline_without_data_says_what_to_do(offline):
     assert "Connect to the internet, or set MLEXP_DATA_DIR" in out.stderr
 
 
+@pytest.mark.slow
 def test_evaluate_json(data_dir):
     report = json.loads(mlexp("evaluate", "digits_mlp", "--json").stdout)
     assert report["name"] == "digits_mlp" and report["n"] == 10000 and 0 <= report["accuracy"] <= 1
 
 
+@pytest.mark.slow
 def test_demo_serves_the_gallery_at_the_root(tmp_path):
     """`mlexp demo` starts the server: `/` leads to the Voila gallery."""
     port = free_port()
@@ -126,6 +130,7 @@ def test_demo_serves_the_gallery_at_the_root(tmp_path):
         server.wait(30)
 
 
+@pytest.mark.slow
 def test_training_without_data_stops_with_the_loaders_sentence(offline):
     out = mlexp("train", "digits_mlp", "--quick", env=offline, check=False)
     assert out.returncode == 1 and "Traceback" not in out.stderr
@@ -133,6 +138,7 @@ def test_training_without_data_stops_with_the_loaders_sentence(offline):
     assert "Connect to the internet, or set MLEXP_DATA_DIR" in out.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sketch_mlp", "sketch_cnn"])
 def test_predict_and_evaluate_sketches(name, data_dir, tmp_path):
     """Pictures of real people's sketches (one per class, drawn from their strokes) as files."""
@@ -148,6 +154,7 @@ def test_predict_and_evaluate_sketches(name, data_dir, tmp_path):
     assert report["dataset"] == "quickdraw" and sorted(report["per_class"]) == sorted(labels)
 
 
+@pytest.mark.slow
 def test_sums_are_answered_and_odd_input_gets_one_sentence():
     out = json.loads(mlexp("predict", "numbers_summation", "17+38", "--json").stdout)
     assert out["answer"] == "55" and len(out["digits"]) == 4
@@ -159,6 +166,7 @@ def test_sums_are_answered_and_odd_input_gets_one_sentence():
         assert len(result.stderr.strip().splitlines()) == 1 and "like 17+38" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["text_shakespeare", "text_wikipedia"])
 def test_text_is_continued_reproducibly_and_odd_characters_are_reported(name):
     args = ("predict", name, "ROMEO:", "--json", "--length", "120", "--seed", "3")
@@ -170,6 +178,7 @@ def test_text_is_continued_reproducibly_and_odd_characters_are_reported(name):
     assert result.returncode == 1 and "Type a few characters" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_evaluate_sequence_models_json(data_dir):
     report = json.loads(mlexp("evaluate", "numbers_summation", "--json").stdout)
     assert report["n"] == 100_000 and 0 <= report["exact_match"] <= 1

@@ -39,6 +39,7 @@ def test_conversion_matches_a_plain_numpy_forward_pass(data_dir):
     assert np.abs(shipped - reference).max() < 1e-4
 
 
+@pytest.mark.slow
 def test_shipped_model_top1_and_top5_on_the_mirrors_strokes(data_dir):
     card = mlexp.load(NAME).card
     report = mlexp.evaluate(NAME)

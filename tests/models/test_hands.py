@@ -37,6 +37,7 @@ def test_skeleton_joins_all_21_landmarks():
     assert len(HAND_CONNECTIONS) == 21 and {i for line in HAND_CONNECTIONS for i in line} == set(range(21))
 
 
+@pytest.mark.slow
 def test_hands_found_on_most_rock_paper_scissors_photos(finder, data_dir):
     paths = photos(data_dir)
     palm = [finder.find(rgb(path)) for path in paths]

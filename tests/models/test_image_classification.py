@@ -241,6 +241,7 @@ def mlexp_cli(*args, env=None):
                           timeout=300, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_command_line_json_and_refused_files(tmp_path):
     photo = read_photo(cat_photo())
     photo.save(tmp_path / "cat.jpg", quality=92)

@@ -28,6 +28,7 @@ def test_shipped_model_files_and_card(name):
     assert card["labels"] == list(e.labels) and card["preprocess"] == e.preprocess
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GOALS)
 def test_held_out_mnist_accuracy(name, data_dir):
     report = evaluate(name)

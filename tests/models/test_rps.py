@@ -31,6 +31,7 @@ def test_every_variant_is_registered_with_the_three_gestures():
         assert mlexp.get(name).labels == RPS_LABELS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", RPS)
 def test_shipped_model_on_the_held_out_real_hands(name, data_dir):
     report = mlexp.evaluate(name)
@@ -52,6 +53,7 @@ def clear_hands(finder, per_label: int = 10) -> list:
     return chosen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", RPS)
 def test_a_hand_pasted_into_a_room_is_found_and_named(name, data_dir):
     model = mlexp.load(name)
@@ -104,6 +106,7 @@ def test_predict_photos_from_the_command_line(data_dir, tmp_path):
     assert right >= 0.7 * (len(lines) - 1)
 
 
+@pytest.mark.slow
 def test_evaluate_and_bad_input_from_the_command_line(data_dir, tmp_path):
     out = cli("evaluate", "rps_cnn", "--json")
     assert out.returncode == 0, out.stderr

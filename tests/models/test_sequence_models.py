@@ -19,6 +19,7 @@ def test_summation_exact_on_held_out_pairs(data_dir):
     assert report["exact_match"] >= 0.99 and report["exact_match"] == pytest.approx(card["exact_match"], abs=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", TEXT_GOALS)
 def test_text_held_out_loss_and_size(name, data_dir):
     e = mlexp.get(name)

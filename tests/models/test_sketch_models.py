@@ -67,6 +67,7 @@ def test_strokes_drawn_on_the_pad_get_the_predictions_of_googles_bitmaps(name, d
     assert total >= 100 and agree / total >= 0.97 and np.median(gaps) < 0.02
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GOALS)
 def test_real_raw_drawings_replayed_on_the_pad(name, data_dir):
     """Every raw drawing (screen pixels, as the person drew it) of the model's classes. Line i
