@@ -12,10 +12,6 @@ the models must be in models/)
 from __future__ import annotations
 
 import os
-
-os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # before TensorFlow is imported: silences its stderr
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-
 import statistics  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402

@@ -16,11 +16,12 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "support")]
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from mlexp.core.paths import mirror_dir  # noqa: E402
 from mlexp.perception.hands import HandFinder  # noqa: E402
 
 from common import timings  # noqa: E402
 
-DATA = Path(os.environ.get("MLEXP_DATA_DIR", "../shared/data"))
+DATA = mirror_dir() or REPO.parent / "shared" / "data"
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 
 

@@ -24,6 +24,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "support")]
 import numpy as np  # noqa: E402
 
 import mlexp  # noqa: E402
+from mlexp.core.paths import mirror_dir  # noqa: E402
 from mlexp.data.rps import RPS_LABELS, rps_files  # noqa: E402
 from mlexp.perception.hands import HandFinder  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
@@ -32,7 +33,7 @@ import common  # noqa: E402
 from camera_page import hand_in_room  # noqa: E402
 
 NAMES = sys.argv[1:] or [e.name for e in mlexp.EXPERIMENTS.values() if e.task == "hand-gesture"]
-DATA = Path(os.environ.get("MLEXP_DATA_DIR", REPO.parent / "shared" / "data"))
+DATA = mirror_dir() or REPO.parent / "shared" / "data"
 SECONDS = 15  # of live recognition in the browser, per dashboard
 KERNEL = "kernel: decode + hand finder + classifier, frames/s (median / p10)"
 LATENCY = f"camera frame -> label in Chromium, ms (median / p90, {SECONDS} s)"

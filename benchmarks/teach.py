@@ -30,6 +30,7 @@ import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
+from mlexp.core.paths import mirror_dir  # noqa: E402
 from mlexp.data.rps import rps_files  # noqa: E402
 from mlexp.predictors.photo_classifier import real_photos  # noqa: E402
 from mlexp.teach.features import SIZES  # noqa: E402
@@ -38,7 +39,7 @@ from mlexp.teach.head import Settings, train_head  # noqa: E402
 import common  # noqa: E402
 from camera_page import hand_in_room  # noqa: E402
 
-DATA = Path(os.environ.get("MLEXP_DATA_DIR", REPO.parent / "shared" / "data"))
+DATA = mirror_dir() or REPO.parent / "shared" / "data"
 KINDS = ("image", "hand")
 TRAIN = "train 10 classes x 300 samples, s (median / max of 3)"
 RSS = "kernel with 3,000 samples, trained, MiB (now / peak)"

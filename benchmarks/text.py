@@ -11,10 +11,6 @@ Run: .venv/bin/python benchmarks/text.py [NAME ...]   (default: every text exper
 from __future__ import annotations
 
 import os
-
-os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402

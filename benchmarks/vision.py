@@ -24,13 +24,14 @@ import numpy as np  # noqa: E402
 from test_vision_browser import choose_file  # noqa: E402
 
 import mlexp  # noqa: E402
+from mlexp.core.paths import mirror_dir  # noqa: E402
 from mlexp.predictors.photo_classifier import crop_box, model_input, top_classes  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402
 from camera_page import photo  # noqa: E402
 
-DATA = Path(os.environ.get("MLEXP_DATA_DIR", REPO.parent / "shared" / "data"))
+DATA = mirror_dir() or REPO.parent / "shared" / "data"
 SECONDS = 15
 LITERT = "photo -> top 5, LiteRT, ms (median / p90)"
 KERAS = "photo -> top 5, TensorFlow/Keras, ms (median / p90)"
