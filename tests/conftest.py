@@ -3,19 +3,20 @@ browser tests a Voila server and Playwright (imported only by tests that use the
 tests need neither)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 import mlexp
+from mlexp.core.paths import mirror_dir
 
 REPO = mlexp.experiments.REPO_ROOT
 
 
 def mirror() -> Path | None:
-    value = os.environ.get("MLEXP_DATA_DIR")
-    return Path(value) if value and Path(value).is_dir() else None
+    """The data mirror (`MLEXP_DATA_DIR`) if it is there."""
+    path = mirror_dir()
+    return path if path is not None and path.is_dir() else None
 
 
 @pytest.fixture
