@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -25,7 +26,7 @@ from mlexp.data import TESTING_PHOTOS, DataUnavailable, testing_predictions
 from mlexp.inputs.photos import IMAGE_SUFFIXES, PhotoError, read_photo
 from mlexp.teach import features as feature_kinds
 from mlexp.teach.features import reader
-from mlexp.teach.head import Head, Settings, split, train_head
+from mlexp.teach.head import Head, Settings, Training, split, train_head
 
 TASK = "taught-classes"  # the task of a taught model's card
 MIN_CLASSES, MAX_CLASSES = 2, 10
@@ -37,15 +38,20 @@ class TeachError(MlexpError, ValueError):
     """Something a person can fix, said in one sentence."""
 
 
+_sample_ids = itertools.count(1)
+
+
 @dataclass
 class Sample:
     """One sample: its features, augmented views of them, its thumbnail (JPEG) and where it came
-    from ("camera" or the uploaded file's name)."""
+    from ("camera" or the uploaded file's name). `id` tells it from every other sample made in
+    this process (never reused, unlike the object's address once it is freed); not saved."""
 
     features: np.ndarray
     views: np.ndarray
     thumbnail: bytes
     source: str = "camera"
+    id: int = field(default_factory=lambda: next(_sample_ids), compare=False)
 
 
 @dataclass
@@ -123,9 +129,18 @@ class Project:
     def train(self, on_epoch: Callable[[int, dict], None] | None = None) -> Head:
         """The head trained on the samples (the last 15% of each class held out)."""
         self.check()
-        features = [np.stack([s.features for s in samples]) for samples in self.samples]
-        views = [np.stack([s.views for s in samples]) for samples in self.samples]
-        return train_head(features, views, self.classes, self.settings, on_epoch)
+        return train_head(*self._arrays(), self.classes, self.settings, on_epoch)
+
+    def training(self) -> Training:
+        """The same training, to be run a slice at a time (`Training.advance`); it reads the samples
+        now, so samples added or removed meanwhile change nothing in it."""
+        self.check()
+        return Training(*self._arrays(), self.classes, self.settings)
+
+    def _arrays(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Each class's features (n, d) and augmented views (n, k, d)."""
+        return ([np.stack([s.features for s in samples]) for samples in self.samples],
+                [np.stack([s.views for s in samples]) for samples in self.samples])
 
     def held_out(self) -> list[list[Sample]]:
         """The samples the last training held out, per class."""
@@ -214,7 +229,8 @@ def export(project: Project, head: Head, name: str, overwrite: bool = False, fol
         "test_accuracy": head.report["accuracy"],
         "held_out": {k: head.report[k] for k in ("accuracy", "per_class", "confusion", "n")},
         "split": "the last 15% of each class's samples, in the order they were taken, held out",
-        "settings": asdict(project.settings), "training_seconds": round(head.seconds, 2),
+        "settings": asdict(project.settings), "epochs_trained": len(head.history.get("loss", [])),
+        "training_seconds": round(head.seconds, 2),
         "trained_by": f"a person, with {how}, on their own pictures",
         "trained": datetime.date.today().isoformat(),
         "licence": "the person's own: the model was trained on their pictures (which are not in this folder; "

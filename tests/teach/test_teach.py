@@ -18,7 +18,7 @@ from mlexp.data.rps import RPS_LABELS, rps_files
 from mlexp.inputs.photos import read_photo
 from mlexp.predictors.photo_classifier import real_photos
 from mlexp.teach.features import SIZES, Reading, reader
-from mlexp.teach.head import Settings, split, train_head
+from mlexp.teach.head import Settings, Training, split, train_head
 from widgets import TeachView
 
 # Hand features from 60 photos a class (those with a hand found: 48-54), on 120 photos a class of the
@@ -84,6 +84,37 @@ def test_head_reports_the_held_out_samples_it_gets_wrong():
     assert all(w[2] == 0 for w in head.report["wrong"]) and head.report["per_class"]["b"] == 0.0
 
 
+def same_head(a, b) -> bool:
+    """The same layers, figures per epoch and report, to the bit."""
+    arrays = [(x, y) for (wa, ba, _), (wb, bb, _) in zip(a.layers, b.layers) for x, y in ((wa, wb), (ba, bb))]
+    return (len(a.layers) == len(b.layers) and all(np.array_equal(x, y) for x, y in arrays)
+            and a.history == b.history and a.report == b.report)
+
+
+def test_training_a_slice_at_a_time_gives_train_heads_head_exactly():
+    features, views = blobs()
+    settings = Settings(epochs=12, hidden=32)
+    whole = train_head(features, views, ["a", "b", "c"], settings)
+    training = Training(features, views, ["a", "b", "c"], settings)
+    slices = ended = 0
+    while not training.finished:
+        ended += training.advance(seconds=0)  # one mini-batch at a time
+        slices += 1
+    assert slices == 12 * 4 and ended == 12  # 34 training samples a class: 102, in 4 batches of 32
+    assert not training.advance() and same_head(training.head(), whole)
+
+
+def test_a_stopped_training_keeps_the_model_of_its_last_completed_epoch():
+    features, views = blobs()
+    training = Training(features, views, ["a", "b", "c"], Settings(epochs=10, hidden=32))
+    while training.epochs_done < 3:
+        training.advance()
+    training.advance(seconds=0)  # a mini-batch into the 4th epoch: then stopped
+    stopped = training.head()
+    assert training.epochs_done == 3 and len(stopped.history["loss"]) == 3
+    assert same_head(stopped, train_head(features, views, ["a", "b", "c"], Settings(epochs=3, hidden=32)))
+
+
 def test_exported_litert_file_gives_the_heads_probabilities(tmp_path):
     project = small_project()
     head = project.train()
@@ -95,7 +126,7 @@ def test_exported_litert_file_gives_the_heads_probabilities(tmp_path):
     assert card["task"] == "taught-classes" and card["features"] == "hand"
     assert card["labels"] == ["rock", "paper", "scissors"] and card["samples"] == {"rock": 10, "paper": 10,
                                                                                    "scissors": 10}
-    assert "a person" in card["trained_by"] and card["held_out"]["n"] == 6
+    assert "a person" in card["trained_by"] and card["held_out"]["n"] == 6 and card["epochs_trained"] == 50
     report = model.evaluate()
     assert report["n"] == 6 and report["accuracy"] == card["test_accuracy"]
 
