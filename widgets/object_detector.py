@@ -8,7 +8,7 @@ from typing import Callable
 import ipywidgets as w
 
 from .common import first_line, html_box, notice, sentence, stylesheet
-from .photo_classifier import as_image, picture
+from .photo_classifier import picture
 from .photo_picker import PhotoPicker
 
 COLORS = ("#1f6fc5", "#d9534f", "#2e8b57", "#e08e0b", "#7b4fc9", "#0f9bb3")
@@ -88,7 +88,7 @@ class DetectionView(w.VBox):
         if boxes is None:
             return
         drawn = [(*b["box"], f'{b["label"]} {b["score"]:.2f}', self._color(b["label"])) for b in boxes]
-        self.photo.value = picture(as_image(image), drawn)
+        self.photo.value = picture(image, drawn)
         self.photo.layout.display = ""
         self._show_counts(boxes)
 

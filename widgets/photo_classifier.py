@@ -19,9 +19,13 @@ SHOWN = 360  # pixels: the longer side of the photo as shown
 REGION_COLOR = "#1f6fc5"
 
 
-def picture(image: Image.Image, boxes=(), longest: int = SHOWN) -> bytes:
-    """JPEG bytes of the photo shrunk to `longest` pixels, with `boxes` outlined: (x1, y1, x2,
-    y2, caption, colour) in the photo's pixels (caption "" for none)."""
+def picture(image, boxes=(), longest: int = SHOWN) -> bytes:
+    """JPEG bytes of a photo (a PIL image, upright as a model read it, or an RGB array: a camera
+    frame) shrunk to `longest` pixels, with `boxes` outlined: (x1, y1, x2, y2, caption, colour)
+    in the photo's pixels (caption "" for none). The widgets' one picture conversion (they import
+    nothing of mlexp, whose `pictures` module the models read with)."""
+    if not isinstance(image, Image.Image):
+        image = Image.fromarray(np.asarray(image, dtype=np.uint8))
     scale = min(1.0, longest / max(image.size))
     shown = image.convert("RGB").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
     draw = ImageDraw.Draw(shown)
@@ -35,11 +39,6 @@ def picture(image: Image.Image, boxes=(), longest: int = SHOWN) -> bytes:
     out = io.BytesIO()
     shown.save(out, "JPEG", quality=85)
     return out.getvalue()
-
-
-def as_image(image) -> Image.Image:
-    """A PIL image of a PIL image or an RGB array (a camera frame)."""
-    return image if isinstance(image, Image.Image) else Image.fromarray(np.asarray(image, dtype=np.uint8))
 
 
 class PhotoClassifierView(w.VBox):
@@ -92,7 +91,7 @@ class PhotoClassifierView(w.VBox):
         except Exception as error:  # one sentence, and the next photo tries again (a bug is logged)
             return self._say(f"Could not classify this photo: {sentence(error)}.")
         box = result.get("box")
-        self.photo.value = picture(as_image(image), [(*box, "", REGION_COLOR)] if box is not None else [])
+        self.photo.value = picture(image, [(*box, "", REGION_COLOR)] if box is not None else [])
         self.photo.layout.display = ""
         self._top = [(str(label), float(p)) for label, p in result.get("top", [])]
         self.answer.value = f'<span class="big">{html.escape(str(result.get("label", "")))}</span>'

@@ -15,7 +15,7 @@ from mlexp import experiments, teach
 from mlexp.app import notebooks
 from mlexp.core.errors import MlexpError
 from mlexp.inputs.drawings import BadDrawing, open_image
-from mlexp.inputs.photos import IMAGE_SUFFIXES
+from mlexp.inputs.photos import IMAGE_SUFFIXES, PhotoError
 
 QUICK = {"EPOCHS": 2, "TRAIN_SAMPLES": 5000}
 
@@ -81,7 +81,7 @@ def _predict_images(model, files: list[Path], args) -> int:
     for file in files:
         try:
             result = model.predict(open_image(file), **options)
-        except BadDrawing as error:
+        except (BadDrawing, PhotoError) as error:
             failed += 1
             if args.json:
                 print(json.dumps({"file": str(file), "error": str(error)}))

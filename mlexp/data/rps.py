@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from mlexp.data.sources import DataUnavailable, cache_dir, fetch, mirror_dir
-from mlexp.inputs.drawings import open_image, square_image
+from mlexp.inputs.photos import read_photo
+from mlexp.inputs.pictures import square_image
 
 RPS_LABELS = ("rock", "paper", "scissors")  # the order of every model's outputs
 SPLITS = ("training", "testing")
@@ -107,7 +108,7 @@ def _cache_file(files: list[tuple[Path, int]], split: str, size: int, source: st
 
 def load_rps(split: str = "training", size: int = 128, source: str = "real"):
     """(x uint8 (N, size, size, 3) RGB, y int labels in RPS_LABELS order, groups (N,) str: each
-    photo's source frame) of a split; each photo made square with `preprocess.square_image`.
+    photo's source frame) of a split; each photo made square with `pictures.square_image`.
     The arrays are cached (npz under `cache_dir()`), so a second call takes a moment."""
     if not 16 <= int(size) <= 1024:
         raise ValueError(f"The image size must be between 16 and 1024 pixels, not {size}.")
@@ -116,7 +117,7 @@ def load_rps(split: str = "training", size: int = 128, source: str = "real"):
     if cached.is_file():
         with np.load(cached) as data:
             return data["x"], data["y"], data["groups"]
-    x = np.stack([square_image(open_image(path), size) for path, _ in files])
+    x = np.stack([square_image(read_photo(path), size) for path, _ in files])
     y = np.array([label for _, label in files], np.int64)
     groups = np.array([photo_group(path) for path, _ in files])
     cached.parent.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter
 
 from mlexp.core.errors import MlexpError
 from mlexp.inputs.photos import PhotoError, open_photo
+from mlexp.inputs.pictures import rgb_image
 
 Stroke = Sequence[Sequence[float]]  # [(x, y), ...] in any units, y growing downward
 
@@ -118,7 +119,7 @@ def open_image(path) -> Image.Image:
 
 def _ink(img: Image.Image) -> np.ndarray:
     """The ink of a picture of a drawing (either polarity) as floats in [0, 1], 1 = ink."""
-    grey = np.asarray(ImageOps.exif_transpose(img).convert("L"), np.float32) / 255.0
+    grey = np.asarray(rgb_image(img).convert("L"), np.float32) / 255.0
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if np.median(border) >= 0.5:  # a light background: dark ink
         grey, border = 1.0 - grey, 1.0 - border
@@ -191,30 +192,6 @@ def image_to_quickdraw(img: Image.Image) -> np.ndarray:
     if frame.mean() > 0.5:
         raise blot
     return frame
-
-
-def square_image(image, size: int) -> np.ndarray:
-    """A photo (PIL image, or an RGB/grey/RGBA uint8 array) -> (size, size, 3) uint8 RGB: the
-    shorter side padded to a square, centred, by repeating the edge pixels (no black bars and
-    no mirrored fingers), then resized with a Lanczos filter. Training, evaluation, the CLI and
-    live hand crops all go through this one function."""
-    if isinstance(image, Image.Image):
-        image = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
-    a = np.asarray(image)
-    if a.dtype != np.uint8:
-        a = np.clip(np.rint(a), 0, 255).astype(np.uint8)
-    if a.ndim == 2:
-        a = np.repeat(a[..., None], 3, axis=2)
-    if a.ndim != 3 or a.shape[2] not in (1, 3, 4) or min(a.shape[:2]) < 1:
-        raise BadDrawing(f"An image of shape {a.shape} is not a photo (expected height x width x 3).")
-    a = np.repeat(a, 3, axis=2) if a.shape[2] == 1 else a[..., :3]
-    h, w = a.shape[:2]
-    if h != w:
-        top, left = (w - h) // 2 if w > h else 0, (h - w) // 2 if h > w else 0
-        a = np.pad(a, ((top, max(h, w) - h - top), (left, max(h, w) - w - left), (0, 0)), mode="edge")
-    if a.shape[0] != size:
-        a = np.asarray(Image.fromarray(a).resize((size, size), Image.Resampling.LANCZOS))
-    return np.ascontiguousarray(a)
 
 
 RECIPES = {"mnist": strokes_to_mnist, "quickdraw": strokes_to_quickdraw}

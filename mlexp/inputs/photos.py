@@ -96,14 +96,24 @@ def open_photo(source, name: str | None = None, max_bytes: int = MAX_BYTES, max_
         raise PhotoError(f"{name} could not be read as an image: it is truncated or damaged ({error}).") from None
 
 
+def eight_bits(values: np.ndarray, sixteen_bit: bool = False) -> np.ndarray:
+    """Pixel values as uint8, the rule of every picture here: 16-bit values (`sixteen_bit`, or
+    integers over 255) scaled from 0-65535 (from their maximum if larger), floats of at most
+    1.0 from 0-1, booleans to 0 or 255; the rest rounded and clipped to 0-255."""
+    if values.dtype == np.uint8:
+        return values
+    a = np.asarray(values, dtype=np.float64)
+    top = a.max(initial=0)
+    if sixteen_bit or (values.dtype.kind in "iu" and top > 255):
+        a = a / (65535.0 if top <= 65535 else top) * 255.0
+    elif values.dtype.kind in "fb" and top <= 1.0:
+        a = a * 255.0
+    return np.clip(np.rint(a), 0, 255).astype(np.uint8)
+
+
 def _eight_bits(img: Image.Image) -> Image.Image:
     """A 16-bit, 32-bit or float single-channel picture scaled to 8 bits ("L")."""
-    a = np.asarray(img, dtype=np.float64)
-    if img.mode.startswith("I;16") or (img.mode == "I" and a.max(initial=0) > 255):
-        a = a / (65535.0 if a.max(initial=0) <= 65535 else a.max()) * 255.0
-    elif img.mode == "F" and a.max(initial=0) <= 1.0:
-        a = a * 255.0
-    return Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8), "L")
+    return Image.fromarray(eight_bits(np.asarray(img), img.mode.startswith("I;16")), "L")
 
 
 def upright_rgb(image: Image.Image) -> Image.Image:

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from mlexp.core.litert import LiteRTModel, ModelMissing, models_dir
-from mlexp.inputs.drawings import square_image
+from mlexp.inputs.pictures import fit, letterbox, rgb_array, square_crop
 
 HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (
     (0, 1), (1, 2), (2, 3), (3, 4),  # thumb
@@ -100,15 +100,11 @@ class Hand:
 
     def crop(self, image: np.ndarray, size: int, margin: float = 0.15) -> np.ndarray:
         """(size, size, 3) uint8: the square around the box, enlarged by `margin` of its side on
-        every side; the image's edge pixels are repeated where the square leaves the image. Resized
-        by `preprocess.square_image`, as the training photos were."""
+        every side; the image's edge pixels are repeated where the square leaves the image
+        (`pictures.square_crop`). Resized by `pictures.square_image`, as the training photos were."""
         x1, y1, x2, y2 = self.box
         side = max(x2 - x1, y2 - y1, 1.0) * (1 + 2 * margin)
-        x0, y0 = round((x1 + x2 - side) / 2), round((y1 + y2 - side) / 2)
-        n = max(round(side), 1)
-        rows = np.clip(np.arange(y0, y0 + n), 0, image.shape[0] - 1)
-        cols = np.clip(np.arange(x0, x0 + n), 0, image.shape[1] - 1)
-        return square_image(image[rows][:, cols, :3], size)
+        return square_crop(image, round((x1 + x2 - side) / 2), round((y1 + y2 - side) / 2), round(side), size)
 
 
 class HandFinder:
@@ -133,12 +129,10 @@ class HandFinder:
     def palms(self, image: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, float]]:
         """The palm detector's detections, best first: (box x1 y1 x2 y2, 7 keypoints (7, 2), score),
         in the image's pixels."""
-        h, w = image.shape[:2]
-        scale = PALM_SIZE / max(h, w)
-        size = (max(round(w * scale), 1), max(round(h * scale), 1))
-        pad = np.array([(PALM_SIZE - size[0]) // 2, (PALM_SIZE - size[1]) // 2])
-        frame = np.zeros((PALM_SIZE, PALM_SIZE, 3), np.float32)  # letterbox: black borders
-        frame[pad[1]:pad[1] + size[1], pad[0]:pad[0] + size[0]] = Image.fromarray(image).resize(size, Image.BILINEAR)
+        image = rgb_array(image)
+        scale, _, pad = fit(image.shape[1], image.shape[0], PALM_SIZE, centre=True)
+        pad = np.array(pad)
+        frame = letterbox(image, PALM_SIZE, centre=True)[0].astype(np.float32)  # black borders
         raw, logits = self.palm.run(frame[None] / 255.0)
         scores = 1 / (1 + np.exp(-np.clip(logits[0, :, 0], -100, 100)))
         keep = scores >= 0.5
@@ -171,13 +165,12 @@ class HandFinder:
                     "right" if right[0, 0] > 0.5 else "left", float(presence[0, 0]), found_by)
 
     def find(self, image: np.ndarray, whole_image: bool = False, track: bool = False) -> Hand | None:
-        """The most likely hand in an (H, W, 3) uint8 RGB image, or None. `whole_image`: when the
-        palm detector finds none, read the image itself as a hand crop (padded to a square; the
-        most present of it upright and turned by 90, 180 and 270 degrees).
+        """The most likely hand in an (H, W, 3) uint8 RGB image (or any colour picture
+        `pictures.rgb_array` takes), or None. `whole_image`: when the palm detector finds none,
+        read the image itself as a hand crop (padded to a square; the most present of it upright
+        and turned by 90, 180 and 270 degrees).
         `track` (video): start from the previous call's hand, skipping the palm detector."""
-        if np.ndim(image) != 3 or np.shape(image)[2] < 3 or min(np.shape(image)[:2]) < 2:
-            raise ValueError(f"The hand finder needs an (H, W, 3) RGB image, not an array of shape {np.shape(image)}.")
-        image = np.ascontiguousarray(np.asarray(image)[..., :3], dtype=np.uint8)
+        image = rgb_array(image, min_side=2, grey=False)
         found = lambda hand: hand if hand is not None and hand.presence >= PRESENCE else None  # noqa: E731
         hand = None
         if track and self._tracked is not None and self._tracked[0] == image.shape:

@@ -6,8 +6,8 @@ can learn new classes (`mlexp.teach`). The experiment's predictor is
 
 The model reads the centre square of the upright photo, `CROP` of its shorter side (the usual
 ImageNet evaluation: shorter side resized to 256, centre 224x224 crop), resized to the model's
-input with a bilinear (antialiased) filter. It takes RGB pixels 0-255 (its first layer scales
-them to [-1, 1])."""
+input with a bilinear (antialiased) filter (`pictures.crop_box`, `pictures.model_input`). It
+takes RGB pixels 0-255 (its first layer scales them to [-1, 1])."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,26 +17,10 @@ from PIL import Image
 
 from mlexp.core.litert import ModelMissing, Predictor
 from mlexp.core.metrics import softmax
-from mlexp.inputs.photos import read_photo, upright_rgb
+from mlexp.inputs.photos import read_photo
+from mlexp.inputs.pictures import CROP, crop_box, model_input, rgb_image
 
-CROP = 0.875  # side of the centre square the model reads, as a fraction of the photo's shorter side
 EMBEDDING_SIZE = 1280  # MobileNetV2's pooled features, the input of its classifier
-
-
-def crop_box(width: int, height: int, fraction: float = CROP, dx: float = 0.0,
-             dy: float = 0.0) -> tuple[float, float, float, float]:
-    """(x1, y1, x2, y2) of the square the model reads: `fraction` of the shorter side, centred,
-    or shifted by dx, dy (-1: against the left/top edge, 1: the right/bottom edge)."""
-    side = min(width, height) * fraction
-    x = (width - side) / 2 * (1 + dx)
-    y = (height - side) / 2 * (1 + dy)
-    return (x, y, x + side, y + side)
-
-
-def model_input(photo: Image.Image, size: int, box) -> np.ndarray:
-    """(size, size, 3) uint8: the `box` of an RGB photo resized with a bilinear filter (which
-    averages over every pixel it shrinks, so nothing aliases)."""
-    return np.asarray(photo.resize((size, size), Image.Resampling.BILINEAR, box=tuple(box)))
 
 
 class ImageNetModel(Predictor):
@@ -69,18 +53,12 @@ class ImageNetModel(Predictor):
 
     def prepare(self, image, box=None) -> tuple[np.ndarray, tuple[float, float, float, float], float]:
         """What the model reads of a photo: (its input (size, size, 3) uint8, the box read, the
-        file's pixels per pixel of `image`). `image`: a PIL image of any mode (EXIF rotation
-        applied, transparency on white) or an RGB array (H, W, 3) such as a camera frame; `box`:
-        the region to read (x1, y1, x2, y2 in the upright photo's pixels), by default the centre
-        crop."""
-        scale = 1.0
-        if isinstance(image, Image.Image):
-            photo, scale = upright_rgb(image), float(image.info.get("scale", 1.0))
-        else:
-            a = np.asarray(image)
-            if a.ndim != 3 or a.shape[2] != 3 or min(a.shape[:2]) < 1:
-                raise ValueError(f"An image of shape {a.shape} is not a photo (expected height x width x 3).")
-            photo = Image.fromarray(a if a.dtype == np.uint8 else np.clip(np.rint(a), 0, 255).astype(np.uint8))
+        file's pixels per pixel of `image`). `image`: any colour picture (`pictures.rgb_image`: a
+        PIL image of any mode, EXIF rotation applied, transparency on white; an RGB or RGBA array
+        such as a camera frame); `box`: the region to read (x1, y1, x2, y2 in the upright photo's
+        pixels), by default the centre crop."""
+        scale = float(image.info.get("scale", 1.0)) if isinstance(image, Image.Image) else 1.0
+        photo = rgb_image(image, grey=False)
         box = tuple(float(v) for v in (box if box is not None else crop_box(*photo.size, self.crop)))
         return model_input(photo, self.size, box), box, scale
 

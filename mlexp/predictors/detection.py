@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from mlexp.core.litert import ModelMissing, Predictor, Result
-from mlexp.inputs.photos import PhotoError, upright_rgb
+from mlexp.inputs.pictures import letterbox, rgb_array
 
 MAX_BOXES = 100  # the graph keeps its best 100 peaks
 DEFAULT_THRESHOLD = 0.3
@@ -62,33 +61,6 @@ class Detections(Result):
         counts = ", ".join(f"{n} {label}" for label, n in self.counts.items())
         boxes = "; ".join(f"{b.label} {b.score:.2f} at [{', '.join(f'{v:.0f}' for v in b.box)}]" for b in self.boxes)
         return f"{counts}  ({boxes})"
-
-
-def rgb_array(image) -> np.ndarray:
-    """A PIL image (`photos.upright_rgb`: EXIF rotation, transparency, 16-bit, CMYK...) or an
-    RGB/grey/RGBA array (a camera frame) -> (H, W, 3) uint8."""
-    if isinstance(image, Image.Image):
-        return np.asarray(upright_rgb(image))
-    a = np.asarray(image)
-    if a.dtype != np.uint8:
-        a = np.clip(np.rint(a), 0, 255).astype(np.uint8)
-    if a.ndim == 2:
-        a = a[..., None]
-    if a.ndim != 3 or a.shape[2] not in (1, 3, 4) or min(a.shape[:2]) < 1:
-        raise PhotoError(f"An image of shape {a.shape} is not a photo (expected height x width x 3).")
-    return np.repeat(a, 3, axis=2) if a.shape[2] == 1 else a[..., :3]
-
-
-def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float]:
-    """The photo scaled (aspect kept) to fit a size x size square at its top-left corner, the
-    rest black; and the scale (model pixels per photo pixel)."""
-    h, w = rgb.shape[:2]
-    scale = size / max(h, w)
-    sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
-    square = np.zeros((size, size, 3), np.uint8)
-    square[:sh, :sw] = rgb if (sw, sh) == (w, h) else np.asarray(
-        Image.fromarray(rgb).resize((sw, sh), Image.Resampling.BILINEAR))
-    return square, scale
 
 
 def decode(peaks: np.ndarray, sides: np.ndarray, threshold: float, stride: int = 4,

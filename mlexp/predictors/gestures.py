@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import ImageOps
 
 from mlexp.core.litert import ModelMissing, Predictor, Result, model_folder
 from mlexp.core.metrics import accuracy_report
 from mlexp.data import RPS_LABELS, load_rps, testing_predictions
-from mlexp.inputs.drawings import square_image
+from mlexp.inputs.pictures import rgb_array, square_image
 from mlexp.perception.hands import HAND_CONNECTIONS, Hand, HandFinder, hand_features
 
 NONE = "none"
@@ -108,9 +107,9 @@ class GestureClassifier(Predictor):
         return self._gesture(frame, self.finder.find(frame, track=True))
 
     def predict(self, image) -> Gesture:
-        """A still photo (PIL image or RGB array). Where the palm detector sees no hand, the photo
-        is read as a hand crop itself and the landmark model's presence score decides."""
-        rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB")) if hasattr(image, "convert") else image
+        """A still photo (any picture `pictures.rgb_array` takes). Where the palm detector sees no
+        hand, the photo is read as a hand crop itself and the landmark model's presence score decides."""
+        rgb = rgb_array(image)
         return self._gesture(rgb, self.finder.find(rgb, whole_image=True))
 
     def evaluate(self) -> dict:

@@ -18,9 +18,9 @@ import numpy as np
 from PIL import Image, ImageEnhance
 
 from mlexp.core.litert import model_folder
-from mlexp.inputs.photos import upright_rgb
+from mlexp.inputs.pictures import crop_box, model_input, rgb_array, rgb_image
 from mlexp.perception.hands import Hand, HandFinder, hand_features
-from mlexp.perception.imagenet import ImageNetModel, crop_box, model_input
+from mlexp.perception.imagenet import ImageNetModel
 
 KINDS = ("image", "hand")
 SIZES = {"image": 1280, "hand": 83}  # numbers per sample
@@ -44,23 +44,13 @@ class Reading:
 
 
 def jpeg(pixels, side: int = THUMBNAIL, quality: int = 80) -> bytes:
-    """A small JPEG of an RGB picture (array or PIL image), its longer side at most `side`."""
-    image = pixels if isinstance(pixels, Image.Image) else Image.fromarray(np.asarray(pixels, np.uint8))
-    image = image.convert("RGB")
+    """A small JPEG of a picture (an RGB array, a PIL image: `pictures.rgb_image`), its longer
+    side at most `side`."""
+    image = rgb_image(pixels)
     image.thumbnail((side, side), Image.Resampling.BILINEAR)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
-
-
-def _rgb(picture) -> np.ndarray:
-    """An (H, W, 3) uint8 array of a PIL image (upright, RGB) or an array."""
-    if isinstance(picture, Image.Image):
-        return np.asarray(upright_rgb(picture))
-    a = np.asarray(picture)
-    if a.ndim != 3 or a.shape[2] < 3 or min(a.shape[:2]) < 2:
-        raise ValueError(f"An image of shape {a.shape} is not a picture (expected height x width x 3).")
-    return np.ascontiguousarray(a[..., :3], dtype=np.uint8)
 
 
 class ImageFeatures:
@@ -86,7 +76,7 @@ class ImageFeatures:
 
     def read(self, picture, track: bool = False, sample: bool = True) -> Reading:
         """The features of a picture; `sample`: also its views and thumbnail (to keep it)."""
-        photo = Image.fromarray(_rgb(picture))
+        photo = rgb_image(picture, min_side=2, grey=False)
         box = crop_box(*photo.size, 1.0)
         seen = model_input(photo, self.size, box)
         batch = np.stack([seen] + ([self._view(photo, box) for _ in range(VIEWS)] if sample else []))
@@ -117,7 +107,7 @@ class HandFeatures:
         """None when no hand is found. `track`: a camera frame, the hand followed from the last one;
         otherwise a photo (read as a hand crop itself when no palm is detected). `sample`: also
         the views and the thumbnail (the hand's square)."""
-        rgb = _rgb(picture)
+        rgb = rgb_array(picture, min_side=2, grey=False)
         hand = self.finder.find(rgb, track=track, whole_image=not track)
         if hand is None:
             return None

@@ -10,7 +10,8 @@ from PIL import Image, ImageDraw
 
 from mlexp.data import RPS_LABELS, DataUnavailable, group_split, load_rps, rps_files
 from mlexp.data.rps import photo_group
-from mlexp.inputs.drawings import BadDrawing, square_image
+from mlexp.inputs.photos import PhotoError
+from mlexp.inputs.pictures import square_image
 
 COUNTS = {"training": [740, 553, 584], "testing": [181, 162, 127]}
 
@@ -79,10 +80,10 @@ def test_square_image_pads_instead_of_squashing():
 def test_square_image_takes_any_photo_and_refuses_non_photos():
     grey = np.full((40, 50), 77, np.uint8)
     assert (square_image(grey, 20) == 77).all()
-    rgba = Image.new("RGBA", (30, 20), (10, 20, 30, 0))
+    rgba = Image.new("RGBA", (30, 20), (10, 20, 30, 255))  # transparent parts: white (tests/inputs/test_pictures.py)
     assert square_image(rgba, 16)[0, 0].tolist() == [10, 20, 30]
     assert square_image(np.zeros((8, 8, 3), np.uint8), 8).shape == (8, 8, 3)
-    with pytest.raises(BadDrawing):
+    with pytest.raises(PhotoError):
         square_image(np.zeros((4, 4, 2), np.uint8), 8)
 
 
