@@ -72,7 +72,7 @@ from widgets import Camera, TeachView
 
 view = TeachView(Camera(fps=20), teach, {projects!r}, connections=teach.HAND_CONNECTIONS)
 view.kind.value = {kind!r}
-reader = view._reader()
+reader = view.reader()
 pictures = [np.asarray(Image.open(path).convert("RGB")) for path in {pictures!r}]
 readings = [r for r in (reader.read(p) for p in pictures) if r is not None]
 rng = np.random.default_rng(0)
@@ -85,7 +85,7 @@ for c in range(10):
         out = io.BytesIO(); thumbnail.save(out, "JPEG", quality=80)
         view.project.add(c, Reading(base.features * rng.uniform(0.9, 1.1, base.features.shape) + c,
                                     base.views, out.getvalue(), base.box))
-view._rebuild()
+view.classes.rebuild()
 view.train()
 status = open("/proc/self/status").read()
 rss = {{line.split(":")[0]: int(line.split()[1]) / 1024 for line in status.splitlines()

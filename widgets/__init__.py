@@ -14,7 +14,7 @@ from .photo_picker import PhotoPicker
 from .probability_bars import ProbabilityBars
 from .rps_game import RPSGame
 from .sum_answerer import SumAnswerer
-from .teacher import TeachView
+from .teach_view import TeachView
 from .text_streamer import TextStreamer
 
 __all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "DrawingGame", "SumAnswerer", "TextStreamer",

@@ -1,15 +1,52 @@
 """SampleStrip: a class's samples as a strip of thumbnails with their count, the newest first, a
-page at a time; each thumbnail has a remove button."""
+page at a time; each thumbnail has a remove button. `Thumbnails`: each sample's small picture
+for a strip, made once."""
 from __future__ import annotations
 
+import base64
+import io
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import anywidget
 from ipywidgets import CallbackDispatcher
+from PIL import Image
 from traitlets import Int, List, Unicode
 
 HERE = Path(__file__).parent
+ICON = 56  # pixels: the strip's thumbnails
+
+
+def icon(thumbnail: bytes) -> str:
+    """A data: URL of a small JPEG of a sample's thumbnail."""
+    with Image.open(io.BytesIO(thumbnail)) as image:
+        image = image.convert("RGB")
+        image.thumbnail((ICON, ICON))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=75)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+class Thumbnails:
+    """Each sample's icon for a strip, made once and kept by the sample's `id` (a number no other
+    sample ever gets: an object's address would be reused once the sample is freed)."""
+
+    def __init__(self):
+        self._icons: dict[int, str] = {}
+
+    def item(self, sample, title: str) -> dict:
+        """A strip's thumbnail of `sample` ({"id", "src", "title"})."""
+        if sample.id not in self._icons:
+            self._icons[sample.id] = icon(sample.thumbnail)
+        return {"id": sample.id, "src": self._icons[sample.id], "title": title}
+
+    def keep_only(self, samples: Iterable) -> None:
+        """Forget the icons of samples other than these (removed ones)."""
+        ids = {s.id for s in samples}
+        self._icons = {key: src for key, src in self._icons.items() if key in ids}
+
+    def __len__(self) -> int:
+        return len(self._icons)
 
 
 class SampleStrip(anywidget.AnyWidget):

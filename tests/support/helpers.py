@@ -114,3 +114,9 @@ class FakeCamera(traitlets.HasTraits):
         for _ in range(times):
             for callback in list(self.callbacks):
                 callback(frame)
+
+    def listeners(self) -> list:
+        """Everything the camera holds to call: its frame callbacks and its traits' observers."""
+        observers = [handler for by_type in self._trait_notifiers.values() for handlers in by_type.values()
+                     for handler in handlers]
+        return list(self.callbacks) + observers
