@@ -243,6 +243,7 @@ def run_mlexp(*args, models):
                           env={**os.environ, "MLEXP_MODELS_DIR": str(models)})
 
 
+@pytest.mark.slow
 def test_mlexp_teach_then_predict_from_the_command_line(tmp_path):
     folder = photo_folder(tmp_path / "pictures")
     models = tmp_path / "models"
@@ -272,6 +273,7 @@ def test_mlexp_teach_says_what_is_wrong_with_the_folder(tmp_path):
 
 
 # Hand features on real photos ---------------------------------------------------------------------
+@pytest.mark.slow
 def test_hand_features_learn_rock_paper_scissors_from_60_photos_a_class(data_dir):
     """Trained on 60 photos a class of the training split, measured on 120 a class of the testing
     split (a photo where no hand is found counts as wrong)."""
@@ -542,6 +544,7 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_the_shipped_teach_model_scores_on_the_testing_photos_what_its_card_says(data_dir):
     model = mlexp.load("teach")
     card = model.card
