@@ -6,6 +6,8 @@ answered all along, and Stop ends one within a second. A denied camera still let
 pictures."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -78,7 +80,10 @@ def record_both(page, means) -> None:
         assert rows.nth(index).locator(".mlexp-sample img").count() == count
 
 
-def test_record_two_objects_train_and_the_preview_names_each(server, playwright, tmp_path):
+@contextmanager
+def recorded(server, playwright, tmp_path):
+    """(page, problems, the two objects' mean colours): the teach dashboard in Chromium, whose fake
+    camera shows the two objects in turn, with both recorded as classes; the browser closes after."""
     pictures, means = frames()
     video = tmp_path / "two_objects.y4m"
     write_y4m(video, pictures, fps=FPS)
@@ -86,6 +91,13 @@ def test_record_two_objects_train_and_the_preview_names_each(server, playwright,
     try:
         page, problems = open_dashboard(browser, server, "teach", ".mlexp-camera[data-state='live']")
         record_both(page, means)
+        yield page, problems, means
+    finally:
+        browser.close()
+
+
+def test_record_two_objects_train_and_the_preview_names_each(server, playwright, tmp_path):
+    with recorded(server, playwright, tmp_path) as (page, problems, means):
         page.locator(".mlexp-teach button", has_text="Train").click()
         page.wait_for_function("() => /Trained in/.test(document.querySelector('.mlexp-teach > .mlexp-message')"
                                ".innerText)", timeout=60_000)
@@ -98,8 +110,6 @@ def test_record_two_objects_train_and_the_preview_names_each(server, playwright,
         picture(page, ".mlexp-teach .mlexp-gesture-row", "teach")  # the gallery's picture
         page.close()
         assert not problems, "\n".join(problems)
-    finally:
-        browser.close()
 
 
 # In the page: each time the message line changes, its text and when (performance.now(), the clock
@@ -136,13 +146,7 @@ def test_a_long_training_leaves_the_camera_answered_and_stop_ends_it_within_a_se
     """1,000 epochs train in slices on the kernel's event loop: the camera's frames keep being
     acknowledged all along (a kernel that trained in one go would answer none, and after 30 s the
     camera would turn itself off), and Stop ends the next training within a second."""
-    pictures, means = frames()
-    video = tmp_path / "two_objects.y4m"
-    write_y4m(video, pictures, fps=FPS)
-    browser = chromium(playwright, video)
-    try:
-        page, problems = open_dashboard(browser, server, "teach", ".mlexp-camera[data-state='live']")
-        record_both(page, means)
+    with recorded(server, playwright, tmp_path) as (page, problems, _):
         page.locator(".mlexp-teach .widget-accordion", has_text="Advanced settings").locator(
             "text=Advanced settings").click()
         epochs = page.locator(".mlexp-teach .widget-inline-hbox", has_text="Epochs").locator("input")
@@ -175,8 +179,6 @@ def test_a_long_training_leaves_the_camera_answered_and_stop_ends_it_within_a_se
         assert len(acked) >= 3, f"{len(acked)} frames acknowledged while training"
         page.close()
         assert not problems, "\n".join(problems)
-    finally:
-        browser.close()
 
 
 def test_a_denied_camera_still_lets_a_person_upload_pictures(server, playwright, tmp_path):
