@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from mlexp.core.litert import LiteRTModel, ModelMissing, models_dir
+from mlexp.core.metrics import iou
 from mlexp.inputs.pictures import fit, letterbox, rgb_array, square_crop
 
 HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (
@@ -41,20 +42,13 @@ def _anchors() -> np.ndarray:
 ANCHORS = _anchors()
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Intersection over union of one (x1, y1, x2, y2) box with each of `boxes`."""
-    w = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-    h = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
-    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
-    return w * h / np.maximum(area(box) + area(boxes) - w * h, 1e-9)
-
-
 def _weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, threshold: float = 0.3):
     """MediaPipe's weighted non-maximum suppression: each best remaining detection is replaced by
     the score-weighted mean of those overlapping it (IoU > threshold); yields (box, points, score)."""
     order = np.argsort(-scores)
     while len(order):
-        overlap = _iou(boxes[order[0]], boxes[order]) > threshold
+        overlap = iou(boxes[order[0]], boxes[order]) > threshold
+        overlap[0] = True  # the best itself, even a box with no area (else it never leaves)
         group, weights = order[overlap], scores[order[overlap]][:, None]
         yield ((boxes[group] * weights).sum(0) / weights.sum(), (points[group] * weights[:, :, None]).sum(0)
                / weights.sum(), float(scores[order[0]]))

@@ -12,6 +12,7 @@ from typing import Iterator
 import numpy as np
 
 from mlexp.core.litert import Predictor, Result
+from mlexp.core.metrics import log_softmax, softmax
 from mlexp.data.text import load_text
 
 # Look-alikes people type (or paste) that an alphabet may lack, best first.
@@ -90,9 +91,8 @@ def sample(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> 
     """An index drawn from softmax(logits / temperature); temperature <= 0.01 is greedy."""
     if temperature <= 0.01:
         return int(np.argmax(logits))
-    z = np.asarray(logits, np.float64) / temperature
-    p = np.exp(z - z.max())
-    return int(rng.choice(len(p), p=p / p.sum()))
+    p = softmax(np.asarray(logits, np.float64) / temperature)
+    return int(rng.choice(len(p), p=p))
 
 
 @dataclass
@@ -178,8 +178,7 @@ class TextGenerator(Predictor):
         state, total = self.zero_state(streams), 0.0
         for t in range(n):
             logits, state = self.step(x[:, t], state)
-            z = logits - logits.max(axis=1, keepdims=True)
-            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            log_p = log_softmax(logits)
             total -= log_p[np.arange(streams), y[:, t]].sum()
         return float(total / (n * streams))
 

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from mlexp.core.metrics import accuracy_report
+from mlexp.core.metrics import accuracy_report, confusion_matrix
 
 HELD_OUT = 0.15
 
@@ -262,8 +262,7 @@ class Training:
 def held_out_report(y: np.ndarray, predicted: np.ndarray, labels: list[str], held: list[np.ndarray]) -> dict:
     """Accuracy (overall, per class), the confusion matrix (rows: true class, columns: predicted)
     and the held-out samples taken for another class: [class, sample index, predicted class]."""
-    confusion = np.zeros((len(labels), len(labels)), int)
-    np.add.at(confusion, (y, predicted), 1)
+    confusion = confusion_matrix(y, predicted, len(labels))
     sample = np.concatenate(held) if held else np.zeros(0, int)
     wrong = [[int(c), int(i), int(p)] for c, i, p in zip(y, sample, predicted) if c != p]
     return {**accuracy_report(y, predicted, labels), "confusion": confusion.tolist(), "wrong": wrong}

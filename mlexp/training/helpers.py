@@ -13,6 +13,7 @@ import numpy as np
 from IPython.display import HTML, Image, display
 
 from mlexp import experiments
+from mlexp.core.metrics import confusion_matrix
 from mlexp.data import fetch, mirror_dir
 from mlexp.training.tf import keras, tf  # noqa: TID253 (the TensorFlow side)
 
@@ -237,8 +238,7 @@ def show_confusion(y_true, y_pred, labels):
     import matplotlib.pyplot as plt
 
     n = len(labels)
-    matrix = np.zeros((n, n), int)
-    np.add.at(matrix, (y_true, y_pred), 1)
+    matrix = confusion_matrix(y_true, y_pred, n)
     fig, ax = plt.subplots(figsize=(0.5 * n + 2, 0.5 * n + 1.5))
     ax.imshow(np.log1p(matrix), cmap="Blues")
     for i in range(n):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlexp.core.metrics import softmax
 from mlexp.training.tfjs import TFJSFormatError, read_model_json, read_weights
 
 # Config keys that only matter for training (the weights are set afterwards) or that Keras 3 names
@@ -73,7 +74,7 @@ ACTIVATIONS = {
     "relu": lambda x: np.maximum(x, 0),
     "tanh": np.tanh,
     "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-    "softmax": lambda x: (e := np.exp(x - x.max(-1, keepdims=True))) / e.sum(-1, keepdims=True),
+    "softmax": softmax,
 }
 
 
