@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlexp.core.files import atomic_write
 from mlexp.data.sources import DataUnavailable, cache_dir, fetch, mirror_dir
 from mlexp.inputs.photos import read_photo
 from mlexp.inputs.pictures import square_image
@@ -120,11 +121,8 @@ def load_rps(split: str = "training", size: int = 128, source: str = "real"):
     x = np.stack([square_image(read_photo(path), size) for path, _ in files])
     y = np.array([label for _, label in files], np.int64)
     groups = np.array([photo_group(path) for path, _ in files])
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".npz")
-    with os.fdopen(fd, "wb") as out:
+    with atomic_write(cached) as out:
         np.savez(out, x=x, y=y, groups=groups)
-    os.replace(tmp, cached)
     return x, y, groups
 
 

@@ -4,48 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from mlexp.core.errors import DataUnavailable
+from mlexp.core.files import atomic_write
 from mlexp.core.paths import cache_dir, mirror_dir
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _download(url: str, target: Path, sha256: str | None, timeout: float) -> None:
     """Download `url` to `target` atomically (a failed download leaves nothing behind)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-            total = int(response.headers.get("Content-Length") or 0)
-            done, shown = 0, -1
-            for block in iter(lambda: response.read(1 << 16), b""):
-                out.write(block)
-                done += len(block)
-                percent = int(100 * done / total) if total else -1
-                if percent != shown and percent % 10 == 0:
-                    print(f"Downloading {target.name}: {percent}%", file=sys.stderr, flush=True)
-                    shown = percent
-            if total and done != total:
-                raise OSError(f"download ended after {done} of {total} bytes")
-        if sha256 and _sha256(tmp) != sha256:
+    digest = hashlib.sha256()
+    with atomic_write(target) as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get("Content-Length") or 0)
+        done, shown = 0, -1
+        for block in iter(lambda: response.read(1 << 16), b""):
+            out.write(block)
+            digest.update(block)
+            done += len(block)
+            percent = int(100 * done / total) if total else -1
+            if percent != shown and percent % 10 == 0:
+                print(f"Downloading {target.name}: {percent}%", file=sys.stderr, flush=True)
+                shown = percent
+        if total and done != total:
+            raise OSError(f"download ended after {done} of {total} bytes")
+        if sha256 and digest.hexdigest() != sha256:
             raise OSError("downloaded file has the wrong checksum")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def fetch(relpath: str, url: str, sha256: str | None = None, timeout: float = 30) -> Path:

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from mlexp.core.files import atomic_write
 from mlexp.data.sources import cache_dir, fetch, mirror_dir
 
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
@@ -56,9 +57,6 @@ def load_text(name: str) -> str:
         if folder is not None and (folder / relpath).is_file():
             return (folder / relpath).read_text(encoding="utf-8")
     text = _wikipedia_sample(fetch("text/enwiki-excerpt.xml.bz2", WIKIPEDIA_DUMP_URL, timeout=120))
-    target = cache_dir() / relpath
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(target)
+    with atomic_write(cache_dir() / relpath, "w", encoding="utf-8") as out:
+        out.write(text)
     return text

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mlexp.core.errors import MlexpError
+from mlexp.core.files import byte_size
 
 MAX_BYTES = 50 * 2**20  # uploads and files larger than this are refused before being read
 MAX_PIXELS = 25_000_000  # pictures with more pixels are refused before decoding (JPEGs: read smaller)
@@ -26,10 +27,6 @@ FORMATS = ("JPEG", "PNG", "BMP", "GIF", "WEBP", "TIFF")  # a phone's MPO file op
 
 class PhotoError(MlexpError, ValueError):
     """A file or upload that cannot be read as a photo; the message says why, in one sentence."""
-
-
-def _size(n: int) -> str:
-    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
 
 
 def _source(source, name: str | None, max_bytes: int):
@@ -49,7 +46,8 @@ def _source(source, name: str | None, max_bytes: int):
     if size == 0:
         raise PhotoError(f"{name} is empty (0 bytes): it holds no image.")
     if size > max_bytes:
-        raise PhotoError(f"{name} is too large to read safely ({_size(size)}; the limit is {_size(max_bytes)}).")
+        raise PhotoError(f"{name} is too large to read safely ({byte_size(size)}; "
+                         f"the limit is {byte_size(max_bytes)}).")
     return opened, name
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from mlexp.core.files import byte_size
 from mlexp.core.litert import ModelMissing, Predictor, Result
+from mlexp.core.metrics import iou as overlap
 from mlexp.inputs.pictures import letterbox, rgb_array
 
 MAX_BOXES = 100  # the graph keeps its best 100 peaks
@@ -90,16 +92,11 @@ def overlaps(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: fl
     more than `iou` (intersection over union) is the same object found twice (CenterNet's peaks
     of one object are sometimes two cells apart) and is dropped."""
     order = np.argsort(-scores, kind="stable")
-    area = np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
     keep: list[int] = []
     for i in order:
         kept = np.array([k for k in keep if classes[k] == classes[i]], int)
-        if len(kept):
-            w = np.clip(np.minimum(boxes[kept, 2], boxes[i, 2]) - np.maximum(boxes[kept, 0], boxes[i, 0]), 0, None)
-            h = np.clip(np.minimum(boxes[kept, 3], boxes[i, 3]) - np.maximum(boxes[kept, 1], boxes[i, 1]), 0, None)
-            inter = w * h
-            if (inter / np.maximum(area[kept] + area[i] - inter, 1e-9) > iou).any():
-                continue
+        if len(kept) and (overlap(boxes[i], boxes[kept]) > iou).any():
+            continue
         keep.append(int(i))
     return np.array(keep, int)
 
@@ -124,7 +121,7 @@ class Detector(Predictor):
     def describe(self) -> str:
         card = self.card
         return (f"{card.get('model', 'CenterNet')} reads {self.size}x{self.size} pixels (photos letterboxed, "
-                f"not squashed); {self.path.stat().st_size / 2**20:.1f} MiB.")
+                f"not squashed); {byte_size(self.path.stat().st_size)}.")
 
     def _classes(self, classes) -> set[int] | None:
         if classes is None:

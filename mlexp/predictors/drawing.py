@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlexp.core.files import byte_size
 from mlexp.core.litert import ModelMissing, Predictor, Result
 from mlexp.core.metrics import accuracy_report, top_k_accuracy
 from mlexp.data import load_mnist, load_quickdraw_splits, load_quickdraw_strokes
@@ -82,7 +83,7 @@ class Classifier(Predictor):
         split = card.get("split", {})
         top5 = f" (top-5 {card['test_top5']:.2%})" if "test_top5" in card else ""
         tested = card.get("test_set", f"held-out {card.get('dataset', '')} test drawings")
-        return (f"{card.get('parameters', 0):,} parameters, {self.path.stat().st_size / 2**20:.1f} MiB; "
+        return (f"{card.get('parameters', 0):,} parameters, {byte_size(self.path.stat().st_size)}; "
                 f"{card['test_accuracy']:.2%}{top5} on {split.get('test', 0):,} {tested}.")
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:

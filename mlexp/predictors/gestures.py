@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlexp.core.files import byte_size
 from mlexp.core.litert import ModelMissing, Predictor, Result, model_folder
 from mlexp.core.metrics import accuracy_report
 from mlexp.data import RPS_LABELS, load_rps, testing_predictions
@@ -21,10 +22,6 @@ FOUND_BY = {"palm": "the palm detector found a hand",
             "tracking": "the hand was followed from the previous frame",
             "whole image": "no palm was detected, so the whole photo was read as a hand crop and the "
                            "landmark model found a hand in it"}
-
-
-def _size(n: int) -> str:
-    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
 
 
 @dataclass
@@ -85,7 +82,7 @@ class GestureClassifier(Predictor):
         reads = ("the hand's 21 landmarks" if self.reads == "landmarks" else
                  f"the hand cropped square at {self.size} px" + (f", its central {crop:.0%}" if crop < 1 else ""))
         return (f"Reads {reads}; {card['test_accuracy']:.1%} on {card.get('split', {}).get('test', 0):,} held-out "
-                f"photos of real hands; {_size(self.path.stat().st_size)}.")
+                f"photos of real hands; {byte_size(self.path.stat().st_size)}.")
 
     def _probabilities(self, image: np.ndarray, hand: Hand, whole: bool = False) -> np.ndarray:
         """Gesture probabilities for the hand in an RGB image; `whole`: the image is a hand crop."""

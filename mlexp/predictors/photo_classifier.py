@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlexp.core.files import byte_size
 from mlexp.core.litert import Result
 from mlexp.core.metrics import top_classes
 from mlexp.data import DataUnavailable, mirror_dir
@@ -87,7 +88,7 @@ class PhotoClassifier(ImageNetModel):
         held_out = card.get("agreement", {}).get("mirror")
         said = (f"; agrees with the reference model on {held_out['top1']:.0%} of {held_out['n']} views of real "
                 f"photos" if held_out else "")
-        return (f"MobileNetV2 ({card.get('quantization', 'LiteRT')}, {self.path.stat().st_size / 2**20:.1f} MiB) "
+        return (f"MobileNetV2 ({card.get('quantization', 'LiteRT')}, {byte_size(self.path.stat().st_size)}) "
                 f"reads the centre {self.crop:.1%} of the shorter side at {self.size} px{said}.")
 
     def classify(self, image, box=None) -> Classification:

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from mlexp.core.errors import MlexpError
+from mlexp.core.files import atomic_write
 from mlexp.core.litert import REPO_ROOT, Predictor, Result, models_dir, read_card
 from mlexp.core.metrics import accuracy_report
 from mlexp.core.tflite_writer import dense_network
@@ -162,14 +163,12 @@ class Project:
                 "classes": self.classes, "sources": [[s.source for s in samples] for samples in self.samples],
                 "settings": asdict(self.settings)}
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        with zipfile.ZipFile(partial, "w") as z:
+        with atomic_write(path) as out, zipfile.ZipFile(out, "w") as z:  # a failed save leaves no half project
             z.writestr("project.json", json.dumps(info, indent=1), zipfile.ZIP_DEFLATED)
             z.writestr("features.npz", buffer.getvalue())
             for c, samples in enumerate(self.samples):
                 for i, sample in enumerate(samples):
                     z.writestr(f"samples/{c}/{i}.jpg", sample.thumbnail)
-        partial.replace(path)  # a failed save never leaves half a project under the name
         return path
 
     @classmethod
