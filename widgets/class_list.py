@@ -8,8 +8,7 @@ from typing import Callable
 import ipywidgets as w
 
 from .class_panel import ClassPanel
-from .closing import close_tree
-from .common import first_line
+from .common import close_tree, first_line
 from .recorder import Recorder
 from .sample_strip import Thumbnails
 from .teach_session import TeachSession

@@ -19,8 +19,7 @@ from typing import Callable
 import ipywidgets as w
 
 from .class_list import ClassList
-from .closing import close_tree
-from .common import expected, first_line, html_box, notice, sentence, stylesheet
+from .common import close_tree, expected, first_line, html_box, notice, sentence, stylesheet
 from .live_preview import LivePreview
 from .project_files import ProjectFiles
 from .recorder import Recorder
