@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from mlexp.core.metrics import accuracy_report, confusion_matrix
+from mlexp.core.metrics import accuracy_report, confusion_matrix, softmax
 
 HELD_OUT = 0.15
 
@@ -44,11 +44,6 @@ def split(counts: list[int], held_out: float = HELD_OUT) -> list[tuple[np.ndarra
     return parts
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = np.exp(z - z.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
-
-
 @dataclass
 class Head:
     """Trained layers [(W (in, out), b, "relu" | None), ...] on standardised features."""
@@ -68,7 +63,7 @@ class Head:
             x = x @ w + b
             if activation == "relu":
                 x = np.maximum(x, 0)
-        return _softmax(x)
+        return softmax(x)
 
     def exported_layers(self) -> list:
         """The layers with the standardisation folded into the first: they read raw features."""
@@ -98,7 +93,7 @@ def _forward(params, x):
 def _gradients(params, x, y):
     """Cross-entropy loss and its gradients for a batch (y: class numbers)."""
     logits, inputs = _forward(params, x)
-    p = _softmax(logits)
+    p = softmax(logits)
     loss = -np.log(p[np.arange(len(y)), y] + 1e-12).mean()
     delta = p
     delta[np.arange(len(y)), y] -= 1
@@ -116,7 +111,7 @@ def _measure(params, x, y):
     """(loss, accuracy, predictions) on standardised features."""
     if not len(y):
         return float("nan"), float("nan"), np.zeros(0, int)
-    p = _softmax(_forward(params, x)[0])
+    p = softmax(_forward(params, x)[0])
     predicted = p.argmax(1)
     return float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean()), float((predicted == y).mean()), predicted
 

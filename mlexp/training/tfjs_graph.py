@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from google.protobuf import json_format
 
+from mlexp.core.metrics import iou
 from mlexp.data.sources import cache_dir, fetch, mirror_dir
 from mlexp.predictors.detection import decode, letterbox, rgb_array
 from mlexp.training.tf import tf  # noqa: TID253 (the TensorFlow side)
@@ -199,17 +200,6 @@ SAME_OBJECT_IOU = 0.9  # or, for a big box whose peak moved a cell, this much ov
 SCORE_TOLERANCE = 0.01  # a fifth of the slider's step (0.05); the labels show 2 decimals
 
 
-def _area(boxes: np.ndarray) -> np.ndarray:
-    return np.clip(boxes[..., 2] - boxes[..., 0], 0, None) * np.clip(boxes[..., 3] - boxes[..., 1], 0, None)
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Intersection over union of the box `a` [x1, y1, x2, y2] with each row of `b` (n, 4)."""
-    w = np.clip(np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0]), 0, None)
-    h = np.clip(np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1]), 0, None)
-    return w * h / np.maximum(_area(a) + _area(b) - w * h, 1e-9)
-
-
 def agreement(reference: np.ndarray, boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray,
               min_score: float = SHOWN_FROM) -> dict:
     """Whether detections (boxes, scores, class indices: all of them, not only those shown) are
@@ -229,14 +219,14 @@ def agreement(reference: np.ndarray, boxes: np.ndarray, scores: np.ndarray, clas
         for i in np.flatnonzero(a_scores >= min_score):
             same = np.flatnonzero(b_classes == a_classes[i])
             gap = np.abs(b_boxes[same] - a_boxes[i]).max(axis=1)
-            iou = box_iou(a_boxes[i], b_boxes[same])
+            overlap = iou(a_boxes[i], b_boxes[same])
             score_gap = np.abs(b_scores[same] - a_scores[i])
-            fits = np.flatnonzero(((gap <= BOX_TOLERANCE_PX) | (iou >= SAME_OBJECT_IOU))
+            fits = np.flatnonzero(((gap <= BOX_TOLERANCE_PX) | (overlap >= SAME_OBJECT_IOU))
                                   & (score_gap <= SCORE_TOLERANCE))
             if len(fits):
                 j = fits[gap[fits].argmin()]
                 gaps.append(float(gap[j]))
-                ious.append(float(iou[j]))
+                ious.append(float(overlap[j]))
                 score_gaps.append(float(score_gap[j]))
             elif a_scores[i] < last + SCORE_TOLERANCE:
                 at_the_cut += 1
