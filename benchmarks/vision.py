@@ -24,8 +24,9 @@ import numpy as np  # noqa: E402
 from test_vision_browser import choose_file  # noqa: E402
 
 import mlexp  # noqa: E402
+from mlexp.core.metrics import top_classes  # noqa: E402
 from mlexp.core.paths import mirror_dir  # noqa: E402
-from mlexp.predictors.photo_classifier import crop_box, model_input, top_classes  # noqa: E402
+from mlexp.inputs.pictures import crop_box, model_input  # noqa: E402
 from widgets.camera import decode_jpeg  # noqa: E402
 
 import common  # noqa: E402

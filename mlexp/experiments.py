@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlexp.core import errors
-from mlexp.core.litert import REPO_ROOT, Predictor, models_dir  # noqa: F401 (REPO_ROOT: re-exported)
+from mlexp.core.litert import Predictor
+from mlexp.core.paths import REPO_ROOT, models_dir  # noqa: F401 (REPO_ROOT: mlexp.experiments.REPO_ROOT, public)
 from mlexp.data.rps import RPS_LABELS
 from mlexp.predictors.detection import Detector
 from mlexp.predictors.drawing import Classifier

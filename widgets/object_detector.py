@@ -7,8 +7,7 @@ from typing import Callable
 
 import ipywidgets as w
 
-from .common import first_line, html_box, notice, sentence, stylesheet
-from .photo_classifier import picture
+from .common import first_line, html_box, notice, picture, sentence, stylesheet
 from .photo_picker import PhotoPicker
 
 COLORS = ("#1f6fc5", "#d9534f", "#2e8b57", "#e08e0b", "#7b4fc9", "#0f9bb3")

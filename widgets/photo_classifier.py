@@ -4,41 +4,13 @@ slider that hides the classes below a probability."""
 from __future__ import annotations
 
 import html
-import io
 from typing import Callable
 
 import ipywidgets as w
-import numpy as np
-from PIL import Image, ImageDraw
 
-from .common import first_line, html_box, notice, sentence, stylesheet
+from .common import REGION_COLOR, first_line, html_box, notice, picture, sentence, stylesheet
 from .photo_picker import PhotoPicker
 from .probability_bars import ProbabilityBars
-
-SHOWN = 360  # pixels: the longer side of the photo as shown
-REGION_COLOR = "#1f6fc5"
-
-
-def picture(image, boxes=(), longest: int = SHOWN) -> bytes:
-    """JPEG bytes of a photo (a PIL image, upright as a model read it, or an RGB array: a camera
-    frame) shrunk to `longest` pixels, with `boxes` outlined: (x1, y1, x2, y2, caption, colour)
-    in the photo's pixels (caption "" for none). The widgets' one picture conversion (they import
-    nothing of mlexp, whose `pictures` module the models read with)."""
-    if not isinstance(image, Image.Image):
-        image = Image.fromarray(np.asarray(image, dtype=np.uint8))
-    scale = min(1.0, longest / max(image.size))
-    shown = image.convert("RGB").resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))))
-    draw = ImageDraw.Draw(shown)
-    for x1, y1, x2, y2, caption, colour in boxes:
-        x1, y1, x2, y2 = (v * scale for v in (x1, y1, x2, y2))
-        draw.rectangle((x1, y1, max(x1, x2 - 1), max(y1, y2 - 1)), outline=colour, width=3)
-        if caption:
-            left, top, right, bottom = draw.textbbox((x1 + 3, y1 + 2), caption)
-            draw.rectangle((left - 2, top - 1, right + 2, bottom + 1), fill=colour)
-            draw.text((x1 + 3, y1 + 2), caption, fill="white")
-    out = io.BytesIO()
-    shown.save(out, "JPEG", quality=85)
-    return out.getvalue()
 
 
 class PhotoClassifierView(w.VBox):

@@ -1,11 +1,7 @@
 """The one base of every error a person can cause and read in one sentence (`MlexpError`): the
-command line and the widgets catch it and show its message; anything else is a bug, logged with
-its traceback (`mlexp.core.errors.log`) and shown as one sentence."""
+command line and the widgets catch it and show its message; anything else is a bug, which keeps
+its traceback (the command line) or has it logged (the widgets: `widgets.common.sentence`)."""
 from __future__ import annotations
-
-import logging
-
-log = logging.getLogger("mlexp")
 
 
 class MlexpError(Exception):

@@ -11,7 +11,6 @@ from typing import Iterator
 import numpy as np
 
 from mlexp.core.errors import ModelMissing
-from mlexp.core.paths import REPO_ROOT, model_folder, models_dir  # noqa: F401 (re-exported)
 
 
 @contextlib.contextmanager

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mlexp.core.litert import LiteRTModel, ModelMissing, models_dir
+from mlexp.core.litert import LiteRTModel, ModelMissing
 from mlexp.core.metrics import iou
+from mlexp.core.paths import models_dir
 from mlexp.inputs.pictures import fit, letterbox, rgb_array, square_crop
 
 HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (

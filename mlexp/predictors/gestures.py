@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from mlexp.core.files import byte_size
-from mlexp.core.litert import ModelMissing, Predictor, Result, model_folder
+from mlexp.core.litert import ModelMissing, Predictor, Result
 from mlexp.core.metrics import accuracy_report
+from mlexp.core.paths import model_folder
 from mlexp.data import RPS_LABELS, load_rps, testing_predictions
 from mlexp.inputs.pictures import rgb_array, square_image
 from mlexp.perception.hands import HAND_CONNECTIONS, Hand, HandFinder, hand_features

@@ -18,7 +18,8 @@ from mlexp.core.litert import Result
 from mlexp.core.metrics import top_classes
 from mlexp.data import DataUnavailable, mirror_dir
 from mlexp.inputs.photos import open_photo, upright_rgb
-from mlexp.perception.imagenet import CROP, EMBEDDING_SIZE, ImageNetModel, crop_box, model_input  # noqa: F401 (re-exported)
+from mlexp.inputs.pictures import crop_box, model_input
+from mlexp.perception.imagenet import ImageNetModel
 
 # Views of each real photo on which the LiteRT file is compared with the reference model:
 # (fraction of the shorter side, horizontal and vertical shift from the centre, -1 to 1).

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from mlexp.core.litert import model_folder
+from mlexp.core.paths import model_folder
 from mlexp.inputs.pictures import crop_box, model_input, rgb_array, rgb_image
 from mlexp.perception.hands import Hand, HandFinder, hand_features
 from mlexp.perception.imagenet import ImageNetModel

@@ -20,8 +20,9 @@ import numpy as np
 
 from mlexp.core.errors import MlexpError
 from mlexp.core.files import atomic_write
-from mlexp.core.litert import REPO_ROOT, Predictor, Result, models_dir, read_card
+from mlexp.core.litert import Predictor, Result, read_card
 from mlexp.core.metrics import accuracy_report
+from mlexp.core.paths import REPO_ROOT, models_dir
 from mlexp.core.tflite_writer import dense_network
 from mlexp.data import TESTING_PHOTOS, DataUnavailable, testing_predictions
 from mlexp.inputs.photos import IMAGE_SUFFIXES, PhotoError, read_photo

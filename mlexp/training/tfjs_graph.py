@@ -14,7 +14,8 @@ from google.protobuf import json_format
 
 from mlexp.core.metrics import iou
 from mlexp.data.sources import cache_dir, fetch, mirror_dir
-from mlexp.predictors.detection import decode, letterbox, rgb_array
+from mlexp.inputs.pictures import letterbox, rgb_array
+from mlexp.predictors.detection import decode
 from mlexp.training.tf import tf  # noqa: TID253 (the TensorFlow side)
 from mlexp.training.tfjs import TFJSFormatError, read_model_json, read_weights
 

@@ -14,7 +14,8 @@ import mlexp
 from mlexp.app import notebooks
 from mlexp.core.litert import ModelMissing
 from mlexp.data import DataUnavailable
-from mlexp.predictors.detection import Detector, decode, letterbox, rgb_array
+from mlexp.inputs.pictures import letterbox, rgb_array
+from mlexp.predictors.detection import Detector, decode
 from widgets.object_detector import DetectionView
 
 # Boxes measured by hand ([x1, y1, x2, y2] in the photo's pixels), read off the photos viewed whole

@@ -15,7 +15,9 @@ from mlexp.app import notebooks
 from mlexp.app.cli import QUICK  # the parameters of `mlexp train --quick`
 from mlexp.core.litert import ModelMissing
 from mlexp.inputs.photos import open_photo, read_photo
-from mlexp.predictors.photo_classifier import CROP, EMBEDDING_SIZE, PhotoClassifier, crop_box, real_photos
+from mlexp.inputs.pictures import CROP, crop_box
+from mlexp.perception.imagenet import EMBEDDING_SIZE
+from mlexp.predictors.photo_classifier import PhotoClassifier, real_photos
 
 from photo_files import bad_files, real_photo
 
