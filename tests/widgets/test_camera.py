@@ -304,8 +304,10 @@ def test_the_chooser_and_the_front_back_toggle_switch_cameras(playwright, server
         second = chooser.locator("option").nth(1).get_attribute("value")
         chooser.select_option(second)
         now = wait_status(page, lambda s: s["device"] == second and s["state"] == "live")
-        page.wait_for_function("id => document.querySelector('.mlexp-camera video').srcObject"
-                               ".getVideoTracks()[0].getSettings().deviceId === id", arg=second)
+        # The status can name the new camera before the page restarts it: no stream for a moment.
+        page.wait_for_function("id => { const s = document.querySelector('.mlexp-camera video').srcObject;"
+                               "return s !== null && s.getVideoTracks()[0].getSettings().deviceId === id; }",
+                               arg=second)
         wait_status(page, lambda s: s["frames"] >= now["frames"] + 2)  # frames from the second camera
         assert page.locator(".mlexp-camera video").evaluate("v => v.style.transform") == "scaleX(-1)"
         flip.click()  # to the back camera: no camera chosen by id, the preview no longer mirrored
