@@ -1,9 +1,11 @@
 // Camera widget (anywidget): a live <video> preview, JPEG frames sent to Python with flow control
-// (at most one frame in flight: the next one leaves after Python's ack, and not faster than `fps`),
-// and an overlay drawn from data Python sets. See camera.py for the protocol.
+// (at most one frame in flight: the next one leaves after Python's ack, and not faster than `fps`
+// or the kernel's `rate`, from the trait or the ack), and an overlay drawn from data Python sets.
+// See camera.py for the protocol.
 const ACK_TIMEOUT_MS = 3000;     // no ack by then: send the next frame anyway
 const SILENT_KERNEL_MS = 30000;  // no ack at all for this long: the kernel is gone, stop the camera
-const HIDDEN_STOP_MS = 60000;    // page hidden this long: stop the camera (started again when shown)
+const HIDDEN_STOP_MS = 2000;     // page hidden this long: stop the camera (started again when shown)
+const HIDDEN = "The camera is paused while this page is hidden: it starts again when you come back.";
 const DISCONNECTED = "The camera was disconnected: reconnect it (or choose another) and press Retry.";
 const SILENT = "Python stopped answering, so the camera was turned off: press Retry, " +
   "or reload the page if the kernel was shut down or restarted.";
@@ -75,6 +77,7 @@ function render({ model, el }) {
   let stream = null, generation = 0, mirrored = false;
   let timer = null, restartTimer = null, hiddenTimer = null, stoppedHidden = false;
   let inFlight = null, lastSent = -1e9, lastAck = 0;  // inFlight: {id, at} of the frame awaiting its ack
+  let ackRate = Infinity;  // the rate the kernel allowed in its last ack (frames/s)
   let nextId = Math.floor(Math.random() * 1e9);     // ids differ between views of the same model
 
   const save = (changes) => {
@@ -82,12 +85,18 @@ function render({ model, el }) {
     try { model.save_changes(); } catch (error) {}  // the kernel is gone: the page still shows it
   };
 
-  function show(state, error = "") {
+  // The state and its sentence: an error, or a note (paused while hidden; Python's `notice`, such as
+  // "nobody in view", while stopped) with a button to start again.
+  function show(state, error = "", note = "") {
     if (model.get("state") !== state || model.get("error") !== error) save({ state, error });
     el.dataset.state = state;
-    message.textContent = error;
-    display(message, error);
-    display(retry, state === "error");
+    const notice = state === "stopped" ? model.get("notice") || "" : "";
+    const text = error || note || notice;
+    message.textContent = text;
+    message.classList.toggle("mlexp-camera-note", !error);
+    display(message, text);
+    retry.textContent = notice && !error ? "Start again" : "Retry";
+    display(retry, state === "error" || Boolean(notice));
     drawOverlay();
   }
 
@@ -137,14 +146,20 @@ function render({ model, el }) {
   };
   const later = (ms) => { timer = setTimeout(pump, ms); };
 
-  // Send the next frame when allowed: no frame in flight (or its ack overdue) and 1/fps elapsed.
+  // The frames/s allowed now: the dashboard's fps, lowered by the kernel's rate (trait or ack).
+  function allowed() {
+    const rate = model.get("rate");
+    return Math.max(Math.min(model.get("fps"), rate > 0 ? rate : Infinity, ackRate), 0.01);
+  }
+
+  // Send the next frame when allowed: visible, no frame in flight (or its ack overdue) and 1/rate elapsed.
   function pump() {
     clearTimeout(timer);
-    if (!stream) return;
+    if (!stream || document.hidden) return;  // hidden: nothing sent (onVisibility pumps again)
     const now = performance.now();
     if (inFlight && now - lastAck > SILENT_KERNEL_MS) { stop(); return show("error", SILENT); }
     if (inFlight && now - inFlight.at < ACK_TIMEOUT_MS) return later(inFlight.at + ACK_TIMEOUT_MS - now);
-    const wait = lastSent + 1000 / Math.max(model.get("fps"), 0.01) - now;
+    const wait = lastSent + 1000 / allowed() - now;
     if (wait > 0) return later(wait);
     if (video.readyState < 2 || !video.videoWidth) return later(30);  // no picture yet
     capture(now);
@@ -174,7 +189,9 @@ function render({ model, el }) {
   }
 
   function onMessage(msg) {
-    if (!msg || msg.type !== "ack" || !inFlight || msg.id !== inFlight.id) return;
+    if (!msg || msg.type !== "ack") return;
+    if (typeof msg.rate === "number" && msg.rate > 0) ackRate = msg.rate;
+    if (!inFlight || msg.id !== inFlight.id) return;
     lastAck = inFlight.timing.acked = performance.now();
     inFlight = null;
     pump();
@@ -249,15 +266,19 @@ function render({ model, el }) {
     if (data.text) label(String(data.text), 0, h - 20, "rgba(0, 0, 0, 0.6)");
   }
 
-  // Stop when the page stays hidden; start again when it is shown.
+  // Hidden: no frames are sent, and after HIDDEN_STOP_MS the camera is let go and the page says so
+  // (the kernel, sent nothing, goes idle); shown again: it starts again.
   function onVisibility() {
     clearTimeout(hiddenTimer);
     if (document.hidden) {
-      hiddenTimer = setTimeout(() => { if (stream) { stop(); stoppedHidden = true; show("stopped"); } },
-                               HIDDEN_STOP_MS);
+      hiddenTimer = setTimeout(() => {
+        if (stream && document.hidden) { stop(); stoppedHidden = true; show("paused", "", HIDDEN); }
+      }, HIDDEN_STOP_MS);
     } else if (stoppedHidden) {
       stoppedHidden = false;
       restart();
+    } else {
+      pump();
     }
   }
 
@@ -267,11 +288,13 @@ function render({ model, el }) {
   model.on("change:device_id", restart);
   model.on("change:overlay", drawOverlay);
   model.on("change:devices", showDevices);
+  model.on("change:notice", () => show(el.dataset.state || "stopped", model.get("error")));
   model.on("destroy", stop);  // the kernel closed the widget
   flip.onclick = () => save({
     facing_mode: model.get("facing_mode") === "user" ? "environment" : "user", device_id: "" });
   chooser.onchange = () => save({ device_id: chooser.value });
   retry.onclick = () => (model.get("running") ? restart() : save({ running: true }));
+  stage.onclick = () => { if (!model.get("running") && model.get("notice")) save({ running: true }); };
   const resized = new ResizeObserver(drawOverlay);
   resized.observe(stage);
   video.addEventListener("loadedmetadata", drawOverlay);

@@ -37,6 +37,11 @@ def send_frame(camera, data: bytes, id: int = 1, width=64, height=48) -> None:
                             "buffers": [memoryview(data)]})
 
 
+def ack(id: int, rate: float = 15.0) -> dict:
+    """The ack Python sends: the frame's id and the frames/s the kernel allows now."""
+    return {"type": "ack", "id": id, "rate": rate}
+
+
 @pytest.fixture
 def camera(monkeypatch):
     """A Camera whose comm records what it sends: `camera.sent` (the custom messages' content)."""
@@ -60,7 +65,7 @@ def test_frame_is_decoded_then_acknowledged(camera):
     assert frame.shape == (48, 64, 3) and frame.dtype == np.uint8 and frame.flags.writeable
     assert np.abs(frame[:, :24].reshape(-1, 3).mean(0) - RED).max() < 8  # not mirrored: red stays left
     assert np.abs(frame[:, 40:].reshape(-1, 3).mean(0) - BLUE).max() < 8
-    assert sent_before == [] and camera.sent == [{"type": "ack", "id": 7}]  # the ack after the callback
+    assert sent_before == [] and camera.sent == [ack(7)]  # the ack after the callback
     assert camera.frames_received == 1 and camera.last_problem == ""
 
 
@@ -69,7 +74,7 @@ def test_undecoded_callback_gets_the_jpeg_bytes(camera):
     camera.on_frame(got.append, decoded=False)
     send_frame(camera, data, id=3)
     assert got == [data] and isinstance(got[0], bytes)
-    assert camera.sent == [{"type": "ack", "id": 3}]
+    assert camera.sent == [ack(3)]
 
 
 @pytest.mark.parametrize("bad", [b"", b"not a jpeg at all", jpeg()[:200]], ids=["empty", "garbage", "truncated"])
@@ -79,11 +84,11 @@ def test_a_corrupt_frame_reaches_no_callback_but_is_acknowledged(camera, bad):
     camera.on_frame(got.append, decoded=False)
     camera.on_problem(problems.append)
     send_frame(camera, bad, id=11)
-    assert got == [] and camera.sent == [{"type": "ack", "id": 11}]
+    assert got == [] and camera.sent == [ack(11)]
     assert problems == [camera.last_problem] and "could not be decoded" in camera.last_problem
     assert camera.snapshot() is None
     send_frame(camera, jpeg(), id=12)  # the next good frame goes through
-    assert len(got) == 2 and camera.sent[-1] == {"type": "ack", "id": 12}
+    assert len(got) == 2 and camera.sent[-1] == ack(12)
 
 
 def test_remove_unregisters(camera):
@@ -91,7 +96,7 @@ def test_remove_unregisters(camera):
     camera.on_frame(got.append)
     camera.on_frame(got.append, remove=True)
     send_frame(camera, jpeg())
-    assert got == [] and camera.sent == [{"type": "ack", "id": 1}]
+    assert got == [] and camera.sent == [ack(1)]
 
 
 def test_snapshot_is_the_latest_frame(camera):
@@ -114,7 +119,7 @@ def test_a_failing_callback_does_not_stop_the_ack_or_the_others(camera):
     camera.on_frame(broken)
     camera.on_frame(got.append)
     send_frame(camera, jpeg(), id=5)
-    assert len(got) == 1 and camera.sent == [{"type": "ack", "id": 5}]
+    assert len(got) == 1 and camera.sent == [ack(5)]
 
 
 def test_other_messages_are_ignored(camera):
