@@ -73,6 +73,8 @@ class GestureView(w.VBox):
             self.bars.show(probabilities)
             self.bars.layout.visibility = "visible"
         self.camera.overlay = overlay
+        if hasattr(self.camera, "seen"):  # nobody in view for minutes: the camera stops (tests: a bare fake)
+            self.camera.seen(label != "none")
         self._status()
         self.label = label
         self.recent.append((self.clock(), label))

@@ -56,3 +56,5 @@ class LivePreview(w.HBox):
         result = {"box": None if hand is None else hand.box,
                   "landmarks": None if hand is None else hand.landmarks[:, :2]}
         self.camera.overlay = hand_overlay(frame.shape, label, probabilities, result, self.connections)
+        if hasattr(self.camera, "seen"):  # nobody in view for minutes: the camera stops
+            self.camera.seen(reading is not None)

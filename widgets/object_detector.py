@@ -75,6 +75,8 @@ class DetectionView(w.VBox):
                                           "label": b["label"], "score": float(b["score"]),
                                           "color": self._color(b["label"])} for b in boxes],
                                "points": [], "lines": [], "text": ""}
+        if hasattr(self.camera, "seen"):  # nothing found for minutes: the camera stops
+            self.camera.seen(bool(boxes))
         self._show_counts(boxes)
 
     def _uploaded(self, data: bytes, name: str) -> None:
