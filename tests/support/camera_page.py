@@ -62,18 +62,20 @@ from widgets.camera import Camera
 from widgets.common import stylesheet
 
 DELAY, OUT = {delay!r}, {out!r}
-camera = Camera(fps={fps!r})
+camera = Camera(fps={fps!r}, away_after={away!r}, adaptive={adaptive!r})
 info = w.HTML("{{}}")
 info.add_class("lab-test-info")
 times, stats = [], {{"frames": 0}}
 
 def show(*_):
     stats.update(state=camera.state, error=camera.error, received=camera.frames_received,
-                 facing=camera.facing_mode, device=camera.device_id, devices=len(camera.devices))
+                 facing=camera.facing_mode, device=camera.device_id, devices=len(camera.devices),
+                 rate=camera.rate, notice=camera.notice, running=camera.running)
     info.value = json.dumps(stats)
 
 def on_frame(frame):
     time.sleep(DELAY)  # a slow model
+    camera.seen(False)  # nothing in view (stops the camera only with away_after > 0)
     now = time.monotonic()
     times.append(now)
     recent = [t for t in times if t > now - 3]
@@ -86,7 +88,7 @@ def on_frame(frame):
     show()
 
 camera.on_frame(on_frame)
-camera.observe(show, ["state", "error", "facing_mode", "device_id", "devices"])
+camera.observe(show, ["state", "error", "facing_mode", "device_id", "devices", "rate", "notice", "running"])
 stop = w.Button(description="Stop camera")
 stop.on_click(lambda _: setattr(camera, "running", not camera.running))
 close = w.Button(description="Close camera")
@@ -95,11 +97,14 @@ display(w.VBox([stylesheet(), camera, info, w.HBox([stop, close])]))
 """
 
 
-def write_notebook(path: Path, out: Path, fps: float = 15, delay: float = 0.0) -> Path:
+def write_notebook(path: Path, out: Path, fps: float = 15, delay: float = 0.0, away: float = 0.0,
+                   adaptive: bool = True) -> Path:
     """A notebook showing a Camera at `fps` whose callback sleeps `delay` s; its fifth frame is
-    saved to `out` (.npy) and sets an overlay on the left of the frame."""
+    saved to `out` (.npy) and sets an overlay on the left of the frame. Nothing is ever in view:
+    `away` > 0 stops the camera after that many seconds; `adaptive=False`: no frame-rate governor."""
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(CODE.format(delay=delay, out=str(out), fps=fps))]
+    notebook.cells = [nbformat.v4.new_code_cell(CODE.format(delay=delay, out=str(out), fps=fps, away=away,
+                                                            adaptive=adaptive))]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, path)
     return path

@@ -15,7 +15,7 @@ from PIL import Image
 
 from widgets.camera import Camera
 
-from camera_page import CHROMIUM_CAMERA, GRANTED, Wire, photo, wait_status, write_notebook, write_y4m
+from camera_page import CHROMIUM_CAMERA, GRANTED, Wire, photo, status, wait_status, write_notebook, write_y4m
 from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server, watch
 
 RED, BLUE = (220, 30, 30), (30, 30, 220)
@@ -334,5 +334,48 @@ def test_a_dead_kernel_stops_the_camera(playwright, server, folder, tmp_path, vi
             os.kill(pid, signal.SIGKILL)
         page.wait_for_function(TRACKS_ENDED, timeout=40_000)
         assert page.locator(".mlexp-camera-message").inner_text().startswith("Python stopped answering")
+    finally:
+        browser.close()
+
+
+HIDE = """hidden => {
+    Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
+    Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => hidden ? 'hidden' : 'visible'});
+    document.dispatchEvent(new Event('visibilitychange')); }"""
+
+
+@pytest.mark.browser
+def test_a_hidden_page_pauses_the_camera_and_showing_it_resumes(playwright, server, folder, tmp_path, video):
+    browser, page, wire, _ = open_camera(playwright, server, folder, tmp_path, video[0])
+    try:
+        wait_status(page, lambda s: s.get("frames", 0) >= 3)
+        page.evaluate(KEEP_STREAM)
+        page.evaluate(HIDE, True)  # another tab in front
+        paused = wait_status(page, lambda s: s.get("state") == "paused", timeout=10)
+        page.wait_for_function(TRACKS_ENDED)  # the camera is let go
+        assert page.locator(".mlexp-camera-message").inner_text().startswith("The camera is paused while this page")
+        page.wait_for_timeout(1500)
+        assert status(page)["received"] <= paused["received"] + 1  # the kernel gets nothing: idle
+        page.evaluate(HIDE, False)
+        wait_status(page, lambda s: s["state"] == "live" and s["frames"] >= paused["frames"] + 3)
+        assert not page.locator(".mlexp-camera-message").is_visible()
+        assert not page.problems, page.problems
+    finally:
+        browser.close()
+
+
+@pytest.mark.browser
+def test_nobody_in_view_stops_the_camera_until_pressed(playwright, server, folder, tmp_path, video):
+    browser, page, _, _ = open_camera(playwright, server, folder, tmp_path, video[0], away=2)
+    try:
+        stopped = wait_status(page, lambda s: s.get("state") == "stopped" and s.get("frames", 0) > 0, timeout=30)
+        assert stopped["notice"].startswith("Nobody has been in view for 2 seconds") and not stopped["running"]
+        page.wait_for_function("() => document.querySelector('.mlexp-camera video').srcObject === null")
+        assert page.locator(".mlexp-camera-message").inner_text() == stopped["notice"]
+        button = page.locator(".mlexp-camera-retry")
+        assert button.is_visible() and button.inner_text() == "Start again"
+        button.click()
+        wait_status(page, lambda s: s["running"] and s["notice"] == "" and s["frames"] >= stopped["frames"] + 2)
+        assert not page.problems, page.problems
     finally:
         browser.close()
