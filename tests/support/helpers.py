@@ -25,12 +25,11 @@ def send_file(picker, data: bytes, name: str, id: int = 1, piece: int | None = N
                                 "buffers": [memoryview(data[index * piece:(index + 1) * piece])]})
 
 
-def mouse_stroke(canvas, points):
-    (x, y), rest = points[0], points[1:]
-    send(canvas, event="mouse_down", x=x, y=y)
-    for x, y in rest:
-        send(canvas, event="mouse_move", x=x, y=y)
-    send(canvas, event="mouse_up", x=x, y=y)
+def mouse_stroke(canvas, points, width=None):
+    """A stroke drawn on a DrawingPad's canvas, as drawing_pad.js sends it when the pen lifts:
+    one message with every point (0.1 px) and the brush's width (the canvas's, unless given)."""
+    send(canvas, type="stroke", points=[[round(x, 1), round(y, 1)] for x, y in points],
+         width=canvas.brush if width is None else width)
 
 
 class PadReplay:
@@ -45,7 +44,6 @@ class PadReplay:
             return self.last
 
         self.widget = DrawingClassifier(model.labels, classify)
-        send(self.widget.pad.canvas, event="client_ready")
 
     def draw(self, strokes):
         """Clear the pad, draw the strokes with the mouse; the prediction after the last one."""

@@ -222,11 +222,11 @@ def watch(page, server_url: str) -> list[str]:
 
 
 def pad(page):
-    """The drawing pad's <canvas> (ipycanvas renders the widget element itself as the canvas)."""
+    """The drawing pad's <canvas> (drawing_pad.js gives it the class)."""
     return page.locator("canvas.mlexp-pad")
 
 
-# In the page: true once the kernel got the pad's `client_ready` and painted the paper white.
+# In the page: true once the pad's view has painted its paper (it can be drawn on from then).
 PAD_READY = """() => { const c = document.querySelector('canvas.mlexp-pad');
                       return !!c && c.getContext('2d').getImageData(1, 1, 1, 1).data[3] === 255; }"""
 

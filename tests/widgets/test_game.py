@@ -5,7 +5,7 @@ import pytest
 
 from widgets import DrawingClassifier, DrawingGame
 
-from helpers import FakeTime, mouse_stroke, send
+from helpers import FakeTime, mouse_stroke
 
 LABELS = ["cat", "fish", "eye"]
 
@@ -21,7 +21,6 @@ def game():
     clock = FakeTime()
     game = DrawingGame(DrawingClassifier(LABELS, classify, top=5), seconds=20, seed=1,
                        clock=lambda: clock.now, call_later=clock.call_later)
-    send(game.classifier.pad.canvas, event="client_ready")
     game.time = clock
     return game
 

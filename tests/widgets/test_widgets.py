@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ipywidgets
 import pytest
 
 import widgets
@@ -15,71 +16,97 @@ from helpers import mouse_stroke, send
 
 
 @pytest.fixture
-def pad(monkeypatch):
-    """A pad whose drawing commands to the browser are recorded in pad.sent."""
+def pad():
+    """A pad whose messages to the page are recorded in pad.sent (state updates: their state)."""
     pad = DrawingPad()
     pad.sent = []
-    monkeypatch.setattr(pad.canvas._canvas_manager, "send_command",
-                        lambda canvas, command, buffers=[]: pad.sent.append(command))
+    pad.canvas.comm.send = lambda data=None, buffers=None, **kw: pad.sent.append(data.get("state", data))
     pad.reports = []
     pad.on_drawing(pad.reports.append)
     return pad
 
 
-def test_nothing_is_drawn_before_the_browser_is_ready(pad):
-    mouse_stroke(pad.canvas, [(10, 10), (20, 30), (40, 50)])
-    assert pad.sent == []
-    assert pad.strokes == [[(10, 10), (20, 30), (40, 50)]]  # the stroke is kept, though
-    send(pad.canvas, event="client_ready")
-    assert pad.sent, "the pad redraws its strokes once the browser is ready"
+def drawn(pad):
+    """What the page is told to draw: [(points, width)]."""
+    return [(s["points"], s["width"]) for s in pad.canvas.drawing]
 
 
-def test_mouse_strokes_are_reported_when_each_stroke_ends(pad):
-    send(pad.canvas, event="client_ready")
-    send(pad.canvas, event="mouse_down", x=5, y=5)
-    send(pad.canvas, event="mouse_move", x=50, y=60)
-    assert pad.reports == []  # not while drawing
-    send(pad.canvas, event="mouse_up", x=50, y=60)
-    assert pad.reports == [[[(5, 5), (50, 60)]]]
-    send(pad.canvas, event="mouse_move", x=90, y=90)  # moving without the button: no ink
-    mouse_stroke(pad.canvas, [(100, 100), (120, 140)])
-    assert len(pad.reports) == 2 and pad.reports[-1][1] == [(100, 100), (120, 140)]
+def test_a_stroke_arrives_whole_in_one_message_when_the_pen_lifts(pad):
+    send(pad.canvas, type="stroke", points=[[5, 5], [50.5, 60.2]], width=14)
+    assert pad.strokes == [[(5, 5), (50.5, 60.2)]] and pad.reports == [pad.strokes]
+    assert drawn(pad) == [([[5, 5], [50.5, 60.2]], 14)] and pad.canvas.received == 1
+    assert pad.sent == [{"drawing": pad.canvas.drawing, "received": 1}], "one update tells every view"
+    mouse_stroke(pad.canvas, [(100, 100)])  # a click: a stroke of one point
+    assert len(pad.reports) == 2 and pad.reports[-1][1] == [(100, 100)]
 
 
-def test_leaving_the_pad_ends_the_stroke(pad):
-    send(pad.canvas, event="mouse_down", x=5, y=5)
-    send(pad.canvas, event="mouse_move", x=270, y=60)
-    send(pad.canvas, event="mouse_out", x=281, y=60)
-    assert pad.reports == [[[(5, 5), (270, 60)]]]
-
-
-def test_touch_strokes_keep_the_last_point(pad):
-    send(pad.canvas, event="touch_start", touches=[{"x": 10, "y": 10}])
-    send(pad.canvas, event="touch_move", touches=[{"x": 30, "y": 80}])
-    send(pad.canvas, event="touch_end", touches=[])  # touch-end reports no points
-    assert pad.reports == [[[(10, 10), (30, 80)]]]
+def test_the_page_has_the_drawing_before_a_slow_callback_runs(pad):
+    seen = []
+    pad.on_drawing(lambda strokes: seen.append(list(pad.sent)))
+    mouse_stroke(pad.canvas, [(10, 10), (20, 20)])
+    assert seen == [[{"drawing": [{"points": [[10, 10], [20, 20]], "width": 14}], "received": 1}]]
 
 
 def test_undo_and_clear(pad):
-    send(pad.canvas, event="client_ready")
     mouse_stroke(pad.canvas, [(10, 10), (20, 20)])
     mouse_stroke(pad.canvas, [(30, 30), (40, 40)])
     pad.sent.clear()
     pad.undo_button.click()
     assert pad.strokes == [[(10, 10), (20, 20)]] and pad.reports[-1] == pad.strokes
-    assert pad.sent, "undo redraws the remaining strokes"
+    assert pad.sent == [{"drawing": [{"points": [[10, 10], [20, 20]], "width": 14}]}], "the page redraws"
     pad.clear_button.click()
-    assert pad.strokes == [] and pad.reports[-1] == []
+    assert pad.strokes == [] and pad.reports[-1] == [] and pad.canvas.drawing == []
     pad.undo_button.click()  # nothing to undo: no error, no report
     assert len(pad.reports) == 4
+    pad.undo(), pad.clear()  # the Python API, as a game uses it
+    assert pad.strokes == [] and len(pad.reports) == 5
 
 
-def test_brush_size_is_used_for_new_ink(pad):
-    send(pad.canvas, event="client_ready")
-    pad.brush.value = 30
-    pad.sent.clear()
+def test_each_stroke_keeps_its_own_brush(pad):
+    mouse_stroke(pad.canvas, [(100, 100), (120, 120)], width=7)
+    mouse_stroke(pad.canvas, [(150, 150), (160, 160)], width=31)
+    assert [width for _, width in drawn(pad)] == [7, 31]
+    pad.undo_button.click()
+    assert drawn(pad) == [([[100, 100], [120, 120]], 7)]  # the remaining stroke's width, not the slider's
+
+
+def test_the_brush_slider_moves_the_pages_pen_in_the_page():
+    pad = DrawingPad(brush=9)
+    assert (pad.brush.value, pad.brush.min, pad.brush.max, pad.canvas.brush) == (9, 2, 40, 9)
+    link = pad._brush_link  # a link in the page: no round trip to the kernel
+    assert isinstance(link, ipywidgets.widgets.widget_link.DirectionalLink)
+    assert link.source == (pad.brush, "value") and link.target == (pad.canvas, "brush")
+
+
+def test_a_view_opened_later_gets_the_drawing_and_the_look():
+    pad = DrawingPad(size=200, brush=5, ink="#123", paper="ivory")
+    mouse_stroke(pad.canvas, [(1, 2), (3, 4)])
+    state = pad.canvas.get_state()
+    assert state["drawing"] == [{"points": [[1, 2], [3, 4]], "width": 5}]
+    assert (state["size"], state["ink"], state["paper"], state["received"]) == (200, "#123", "ivory", 1)
+    assert (pad.size, pad.ink, pad.paper) == (200, "#123", "ivory")
+
+
+STROKE = {"type": "stroke", "points": [[1, 2]], "width": 3}
+BAD_MESSAGES = [None, "stroke", [], {}, {"type": "other"}, {"type": "stroke"}, {**STROKE, "points": []},
+                {**STROKE, "points": [[1]]}, {**STROKE, "points": [["a", "b"]]},
+                {**STROKE, "points": [[float("nan"), 1]]}, {**STROKE, "points": "1,2"}, {**STROKE, "points": [None]},
+                {**STROKE, "points": [[1, 2]] * 20_001}, {**STROKE, "width": -1}, {**STROKE, "width": "x"},
+                {**STROKE, "width": None}]
+
+
+def test_malformed_messages_are_ignored_with_a_line_in_the_log(pad, caplog):
     mouse_stroke(pad.canvas, [(10, 10), (20, 20)])
-    assert any(30 in command[1] for command in pad.sent if isinstance(command, list) and len(command) > 1)
+    with caplog.at_level("WARNING", logger="mlexp.widgets"):
+        for content in BAD_MESSAGES:
+            pad.canvas.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+    assert pad.strokes == [[(10, 10), (20, 20)]] and len(pad.reports) == 1
+    assert len(caplog.records) == len(BAD_MESSAGES)
+    assert all("ignored a message that is not a stroke" in r.getMessage() for r in caplog.records)
+    assert all(len(r.getMessage()) < 300 for r in caplog.records)  # one line, even for a huge message
+    assert pad.canvas.received == 1 + len(BAD_MESSAGES)  # the page counts what it sent
+    mouse_stroke(pad.canvas, [(30, 30)])
+    assert len(pad.strokes) == 2, "still drawing after them"
 
 
 def percentages(bars):
@@ -103,9 +130,7 @@ def test_probability_bars_top_k_lists_the_most_likely_first():
 
 
 def classifier_demo(classify):
-    demo = DrawingClassifier([str(d) for d in range(10)], classify, prompt="Draw a digit.")
-    send(demo.pad.canvas, event="client_ready")
-    return demo
+    return DrawingClassifier([str(d) for d in range(10)], classify, prompt="Draw a digit.")
 
 
 def test_drawing_classifier_with_the_shipped_model(shipped):
@@ -168,19 +193,6 @@ def test_widgets_and_inference_import_no_tensorflow():
             "print(sorted(k for k in sys.modules if k.split('.')[0] in ('tensorflow', 'keras')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-def test_redrawing_keeps_each_strokes_own_brush(pad):
-    send(pad.canvas, event="client_ready")
-    pad.brush.value = 7
-    mouse_stroke(pad.canvas, [(100, 100), (120, 120)])
-    pad.brush.value = 31
-    mouse_stroke(pad.canvas, [(150, 150), (160, 160)])
-    pad.sent.clear()
-    pad.undo_button.click()
-    values = [v for command in pad.sent if isinstance(command, list) and len(command) > 1
-              for v in command[1] if isinstance(v, (int, float))]
-    assert 7 in values and 31 not in values  # the remaining stroke's width, not the slider's
 
 
 def test_callbacks_can_be_removed_the_ipywidgets_way():
