@@ -137,6 +137,7 @@ function render({ model, el }) {
     show("live");  // also draws the overlay, now mirrored or not
     lastAck = performance.now();
     listDevices();
+    if (document.hidden) onVisibility();  // started in a hidden page (a background tab): pause soon
     pump();
   }
 
