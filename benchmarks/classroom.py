@@ -74,6 +74,7 @@ ACK_TIMEOUT = 3.0      # the camera page sends the next frame anyway after this 
 ANSWER_TIMEOUT = 20.0  # an answer later than this counts as missing
 THINK = 1.0            # a student's pause between drawings, sums and texts (s)
 MAX_PAUSE = 0.3        # longest pause kept between two recorded points of a stroke (s)
+KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]+)"')  # in a Voila page's configuration
 CATEGORIES = ("cat", "house", "tree", "fish", "bicycle", "clock", "star", "sun")
 
 
@@ -338,15 +339,14 @@ def check_loopback(url: str) -> None:
 
 
 async def detect_prefix(target: Target, context) -> str:
-    """"notebooks/" when the server's root is the repository (`mlexp demo`), "" when it is notebooks/:
-    read from the file listing, so that no kernel is started just to find out."""
+    """"notebooks/" when the server's root is the repository (`mlexp demo`: a Jupyter server whose
+    contents API lists notebooks/), else "": found without opening a dashboard (which starts a kernel)."""
     async with client(target, context) as http:
-        with contextlib.suppress(httpx.HTTPError):
-            for path in ("voila/tree/", "voila/tree/notebooks", "tree/notebooks"):
-                response = await http.get(target.base + path + (f"?token={target.token}" if target.token else ""))
-                if response.status_code == 200 and re.search(r"voila/render/notebooks/|/tree/notebooks/",
-                                                             response.text):
-                    return "notebooks/"
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            response = await http.get(target.base + "api/contents/notebooks?content=0"
+                                      + (f"&token={target.token}" if target.token else ""))
+            if response.status_code == 200 and response.json().get("type") == "directory":
+                return "notebooks/"
     return ""
 
 
@@ -354,6 +354,30 @@ def client(target: Target, context) -> httpx.AsyncClient:
     """A browser's HTTP side: its own cookie jar, redirects followed, certificates not checked."""
     return httpx.AsyncClient(verify=context if target.base.startswith("https") else True, follow_redirects=True,
                              timeout=httpx.Timeout(180), trust_env=False)
+
+
+async def shutdown(http: httpx.AsyncClient, target: Target, kernel_id: str) -> None:
+    """Shut a page's kernel down as the page should on closing (Voila's shutdown request, with the
+    XSRF token the page fails to send: voila#1458), else through the kernels API."""
+    with contextlib.suppress(httpx.HTTPError):
+        xsrf = http.cookies.get("_xsrf")
+        if not xsrf:  # a token of our own, in cookie and header alike
+            xsrf = uuid.uuid4().hex
+            http.cookies.set("_xsrf", xsrf, domain=urlsplit(target.base).hostname)
+        headers = {"X-XSRFToken": xsrf}
+        response = await http.post(f"{target.base}voila/api/shutdown/{kernel_id}", headers=headers)
+        if response.status_code >= 400:
+            await http.delete(f"{target.base}api/kernels/{kernel_id}", headers=headers)
+
+
+async def shutdown_browser_kernel(target: Target, context, kernel_id: str | None) -> None:
+    """The real browser's kernel: its page cannot shut it down (voila#1458)."""
+    if kernel_id:
+        async with client(target, context) as http:
+            if target.token:
+                with contextlib.suppress(httpx.HTTPError):
+                    await http.get(f"{target.base}?token={target.token}")
+            await shutdown(http, target, kernel_id)
 
 
 # Resources --------------------------------------------------------------------------------
@@ -455,6 +479,7 @@ class Record:
     acks: int = 0                                         # camera: frames acknowledged in the window
     ready_ms: float | None = None                         # page requested -> working dashboard
     first_answer_ms: float | None = None
+    pad: str = ""                                         # draw: "ipycanvas" (mouse events) or "strokes"
     error: str = ""
 
 
@@ -476,7 +501,7 @@ class Student:
         url = self.target.page(experiment) + (f"?token={self.target.token}" if self.target.token else "")
         response = await self.http.get(url)
         response.raise_for_status()
-        found = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', response.text)
+        found = KERNEL_ID.search(response.text)
         if not found:
             raise RuntimeError(f"no kernel id in the page {url}")
         self.kernel_id = found.group(1)
@@ -495,16 +520,8 @@ class Student:
         if self.kernel is not None:
             await self.kernel.close()
         if self.http is not None:
-            with contextlib.suppress(httpx.HTTPError):
-                xsrf = self.http.cookies.get("_xsrf")
-                if not xsrf:  # the page set none (voila#1458): a token of our own, in cookie and header alike
-                    xsrf = uuid.uuid4().hex
-                    self.http.cookies.set("_xsrf", xsrf, domain=urlsplit(self.target.base).hostname)
-                headers = {"X-XSRFToken": xsrf}
-                response = await self.http.post(f"{self.target.base}voila/api/shutdown/{self.kernel_id}",
-                                                headers=headers)
-                if response.status_code >= 400:
-                    await self.http.delete(f"{self.target.base}api/kernels/{self.kernel_id}", headers=headers)
+            if self.kernel_id:
+                await shutdown(self.http, self.target, self.kernel_id)
             await self.http.aclose()
 
     # Requests and their answers --------------------------------------------------------
@@ -533,6 +550,7 @@ class Student:
         stroke_pad = k.find(lambda s: "_esm" in s and ("brush" in s or "strokes" in s))
         if canvas is None and stroke_pad is None:
             raise RuntimeError("no drawing pad on the page")
+        record.pad = "ipycanvas" if canvas is not None else "strokes"
         if canvas is not None:
             k.custom(canvas, {"event": "client_ready"})  # the pad's view is on the page
         while not window.over():
@@ -663,12 +681,26 @@ class Window:
 
 
 # The real browser student ---------------------------------------------------------------------
-def browser_student(target: Target, activity: str, experiment: str, go: threading.Event, stop_at: list,
-                    material: Material, out: dict) -> None:
+# In the page: ms from each stroke's end (the pen lifted anywhere: pointerup, which either pad sees;
+# the pads' pointer handlers suppress mouseup) to the next change of the probability bars.
+STROKE_TO_BARS = """() => {
+    window.strokeLatencies = []; window.strokes = 0;
+    let up = null;
+    document.addEventListener('pointerup', () => { up = performance.now(); window.strokes += 1; }, {capture: true});
+    new MutationObserver(() => {
+        if (up !== null) { window.strokeLatencies.push(performance.now() - up); up = null; }
+    }).observe(document.querySelector('.mlexp-bars'), {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def browser_student(target: Target, activity: str, experiment: str, ready: threading.Event, go: threading.Event,
+                    stop_at: list, material: Material, out: dict) -> None:
     """One headless Chromium (Playwright, sync, in its own thread): for draw (and mixed), stroke
     end -> bars changed in the DOM; for arrive, page opened -> dashboard usable; for camera,
-    frame sent -> ack seen on its websocket, and its acks per second. Results go to `out`."""
-    from drawing import INTERACTIVE, RECORD_STROKE_LATENCY  # noqa: PLC0415
+    frame sent -> ack seen on its websocket, and its acks per second. It sets `ready` once its
+    page works (arrive: once started), acts from `go` until `stop_at[0]`; results go to `out`."""
+    from drawing import INTERACTIVE  # noqa: PLC0415
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only when a browser student runs)
 
     from camera_page import CHROMIUM_CAMERA, GRANTED, write_y4m  # noqa: PLC0415
@@ -689,36 +721,53 @@ def browser_student(target: Target, activity: str, experiment: str, go: threadin
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
             page = browser.new_context(ignore_https_errors=True).new_page()
             wire = AckTimes(page) if activity == "camera" else None
-            go.wait(300)
             if activity == "arrive":
-                page.goto(url, wait_until="commit", timeout=300_000)
-                out["browser_ms"] = page.wait_for_function(INTERACTIVE, timeout=300_000,
-                                                           polling=50).json_value()
+                ready.set()
+                go.wait(600)
+                page.goto(url, wait_until="commit", timeout=120_000)
+                out["browser_ms"] = round(page.wait_for_function(INTERACTIVE, timeout=120_000,
+                                                                 polling=50).json_value(), 1)
+                out["kernel_id"] = page_kernel(page)
                 return
-            page.goto(url, timeout=300_000)
+            response = page.goto(url, timeout=120_000)
+            if response is None or not response.ok:
+                raise RuntimeError(f"the page answered {response and response.status}")
+            out["kernel_id"] = page_kernel(page)
             if activity == "camera":
-                page.wait_for_timeout(3000)  # the camera starts
+                page.wait_for_function("() => document.querySelector('video')?.readyState >= 2", timeout=120_000)
+            else:
+                wait_for_pad(page, timeout=120_000)
+                page.evaluate(STROKE_TO_BARS)
+            ready.set()
+            go.wait(600)
+            if activity == "camera":
                 since = time.monotonic()
                 page.wait_for_timeout(1000 * max(1.0, stop_at[0] - time.perf_counter()))
                 out.update(wire.figures(since))
                 return
-            wait_for_pad(page, timeout=300_000)
-            page.evaluate(RECORD_STROKE_LATENCY)
-            rng, done = random.Random(99), 0
+            rng = random.Random(99)
             while time.perf_counter() < stop_at[0]:
                 strokes, _ = rng.choice(material.drawings)
                 page.locator(".mlexp-clear").click()
                 for stroke in strokes:
                     if time.perf_counter() >= stop_at[0]:
                         break
+                    done = page.evaluate("window.strokeLatencies.length")
                     draw(page, [stroke])
-                    done += 1
-                    page.wait_for_function("n => window.strokeLatencies.length >= n", arg=done, timeout=30_000)
+                    with contextlib.suppress(PlaywrightTimeout):  # bars left as they were: nothing to see
+                        page.wait_for_function("n => window.strokeLatencies.length > n", arg=done, timeout=3000)
                 page.wait_for_timeout(1000 * THINK)
             out["browser_ms"] = summary(page.evaluate("window.strokeLatencies"))
+            out["browser_strokes"] = page.evaluate("window.strokes")
             browser.close()
     except Exception as error:  # the simulated class's figures still count
         out["browser_error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+
+
+def page_kernel(page) -> str | None:
+    """The kernel id in a Voila page's configuration."""
+    found = KERNEL_ID.search(page.content())
+    return found.group(1) if found else None
 
 
 class AckTimes(Wire):
@@ -763,13 +812,13 @@ async def run_class(target: Target, activity: str, students: int, seconds: float
     people = [Student(target, context, i, stuff) for i in range(students)]
     records = [Record(kind) for kind in kinds]
     window, resources = Window(), Resources(target.pid)
-    go, out, stop_at = threading.Event(), {}, [float("inf")]
+    browser_ready, go, out, stop_at = threading.Event(), threading.Event(), {}, [float("inf")]
     browser_kind = "arrive" if activity == "arrive" else ("camera" if activity == "camera" else "draw")
     thread = None
     if browser:
         experiment = arrive_on if activity == "arrive" else (dashboard or DASHBOARDS[browser_kind])
         thread = threading.Thread(target=browser_student, daemon=True,
-                                  args=(target, browser_kind, experiment, go, stop_at, stuff, out))
+                                  args=(target, browser_kind, experiment, browser_ready, go, stop_at, stuff, out))
         thread.start()
     ready = asyncio.Event()
 
@@ -793,17 +842,19 @@ async def run_class(target: Target, activity: str, students: int, seconds: float
             record.error = f"{type(error).__name__}: {error}"
 
     if activity == "arrive":
+        await asyncio.to_thread(browser_ready.wait, 60)  # the browser started, its page not yet opened
         resources.start()
         go.set()
         await asyncio.wait_for(asyncio.gather(*(attend(p, r) for p, r in zip(people, records))), 600)
     else:
         tasks = [asyncio.create_task(attend(p, r)) for p, r in zip(people, records)]
         deadline = time.perf_counter() + 300
-        while (sum(r.ready_ms is not None or bool(r.error) for r in records) < students
+        while ((sum(r.ready_ms is not None or bool(r.error) for r in records) < students
+                or (thread is not None and thread.is_alive() and not browser_ready.is_set()))
                and time.perf_counter() < deadline):
             await asyncio.sleep(0.2)
         resources.start()
-        window.open(seconds)
+        window.open(seconds if any(r.ready_ms is not None for r in records) else 0)
         stop_at[0] = window.end
         go.set()
         ready.set()
@@ -813,7 +864,8 @@ async def run_class(target: Target, activity: str, students: int, seconds: float
     figures = resources.stop()
     if thread is not None:
         await asyncio.to_thread(thread.join, 120)
-    await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
+    leaving = [p.close() for p in people] + [shutdown_browser_kernel(target, context, out.pop("kernel_id", None))]
+    await asyncio.gather(*leaving, return_exceptions=True)
     return report(activity, records, figures, out, seconds)
 
 
@@ -834,6 +886,9 @@ def report(activity: str, records: list[Record], figures: dict, browser: dict, s
         "missing": sum(r.missing for r in records),
         **{k: v for k, v in figures.items() if k not in ("kernel_rss_mib", "server_rss_mib", "server_cpu")},
     }
+    pads = sorted({r.pad for r in records if r.pad})
+    if pads:
+        result["pad"] = "/".join(pads)
     if activity == "mixed":
         result["by_activity"] = {kind: summary([v for r in records if r.activity == kind for v in r.latencies])
                                  for kind in MIXED}
