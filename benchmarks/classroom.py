@@ -68,6 +68,7 @@ from voila_server import free_port  # noqa: E402
 ACTIVITIES = ("draw", "camera", "sum", "text", "mixed", "arrive")
 DASHBOARDS = {"draw": "digits_cnn", "camera": "rps_hand", "sum": "numbers_summation", "text": "text_shakespeare"}
 MIXED = ("draw", "camera", "sum", "text")
+ARRIVE_PROBES = {experiment: activity for activity, experiment in DASHBOARDS.items()}  # the first answer asked
 PROTOCOL = "v1.kernel.websocket.jupyter.org"  # what JupyterLab's services (Voila's page) ask for
 WIDGET_VERSION, CONTROL_VERSION = "2.1.0", "1.0.0"
 ACK_TIMEOUT = 3.0      # the camera page sends the next frame anyway after this long (camera.js)
@@ -387,6 +388,7 @@ class Resources:
 
     def __init__(self, pid: int | None):
         self.pid = pid
+        self.load = os.getloadavg()[0]  # other work on the machine before the class came in
         self.kernel_rss = self.server_rss = 0.0
         self._cpu0: dict[int, float] = {}
         self._cpu: dict[int, float] = {}
@@ -431,7 +433,7 @@ class Resources:
         return {"kernel_rss_mib": round(self.kernel_rss, 1), "server_rss_mib": round(self.server_rss, 1),
                 "server_cpu": round(100 * cpu / seconds, 1),  # percent of one core, server + kernels
                 "server_cpu_s": round(cpu, 1), "client_cpu_s": round(time.process_time() - self._client0, 1),
-                "window_s": round(seconds, 1)}
+                "window_s": round(seconds, 1), "load_before": round(self.load, 2)}
 
 
 # What students show and type ----------------------------------------------------------------
@@ -693,6 +695,10 @@ STROKE_TO_BARS = """() => {
 }"""
 
 
+# In the page, for dashboards without a pad: the time since navigation once the dashboard's widgets show.
+SHOWN = """() => !!document.querySelector('.mlexp-answer, .mlexp-gesture, .mlexp-output') && performance.now()"""
+
+
 def browser_student(target: Target, activity: str, experiment: str, ready: threading.Event, go: threading.Event,
                     stop_at: list, material: Material, out: dict) -> None:
     """One headless Chromium (Playwright, sync, in its own thread): for draw (and mixed), stroke
@@ -725,8 +731,8 @@ def browser_student(target: Target, activity: str, experiment: str, ready: threa
                 ready.set()
                 go.wait(600)
                 page.goto(url, wait_until="commit", timeout=120_000)
-                out["browser_ms"] = round(page.wait_for_function(INTERACTIVE, timeout=120_000,
-                                                                 polling=50).json_value(), 1)
+                usable = INTERACTIVE if ARRIVE_PROBES.get(experiment, "draw") == "draw" else SHOWN
+                out["browser_ms"] = round(page.wait_for_function(usable, timeout=120_000, polling=50).json_value(), 1)
                 out["kernel_id"] = page_kernel(page)
                 return
             response = page.goto(url, timeout=120_000)
@@ -823,7 +829,7 @@ async def run_class(target: Target, activity: str, students: int, seconds: float
     ready = asyncio.Event()
 
     async def attend(person: Student, record: Record) -> None:
-        kind = "draw" if record.activity == "arrive" else record.activity
+        kind = ARRIVE_PROBES.get(arrive_on, "draw") if record.activity == "arrive" else record.activity
         try:
             record.ready_ms = await person.open(arrive_on if record.activity == "arrive" else
                                                 dashboard or DASHBOARDS[kind])
@@ -841,31 +847,37 @@ async def run_class(target: Target, activity: str, students: int, seconds: float
         except Exception as error:
             record.error = f"{type(error).__name__}: {error}"
 
-    if activity == "arrive":
-        await asyncio.to_thread(browser_ready.wait, 60)  # the browser started, its page not yet opened
-        resources.start()
+    tasks = []
+    try:
+        if activity == "arrive":
+            await asyncio.to_thread(browser_ready.wait, 60)  # the browser started, its page not yet opened
+            resources.start()
+            go.set()
+            tasks = [asyncio.create_task(attend(p, r)) for p, r in zip(people, records)]
+            await asyncio.wait(tasks, timeout=600)
+        else:
+            tasks = [asyncio.create_task(attend(p, r)) for p, r in zip(people, records)]
+            deadline = time.perf_counter() + 300
+            while ((sum(r.ready_ms is not None or bool(r.error) for r in records) < students
+                    or (thread is not None and thread.is_alive() and not browser_ready.is_set()))
+                   and time.perf_counter() < deadline):
+                await asyncio.sleep(0.2)
+            resources.start()
+            window.open(seconds if any(r.ready_ms is not None for r in records) else 0)
+            stop_at[0] = window.end
+            go.set()
+            ready.set()
+            await asyncio.wait(tasks, timeout=seconds + ANSWER_TIMEOUT + 10)
+        figures = resources.stop()
+        if thread is not None:
+            await asyncio.to_thread(thread.join, 120)
+    finally:  # also on Ctrl-C: every student leaves and its kernel is shut down
+        stop_at[0] = 0
         go.set()
-        await asyncio.wait_for(asyncio.gather(*(attend(p, r) for p, r in zip(people, records))), 600)
-    else:
-        tasks = [asyncio.create_task(attend(p, r)) for p, r in zip(people, records)]
-        deadline = time.perf_counter() + 300
-        while ((sum(r.ready_ms is not None or bool(r.error) for r in records) < students
-                or (thread is not None and thread.is_alive() and not browser_ready.is_set()))
-               and time.perf_counter() < deadline):
-            await asyncio.sleep(0.2)
-        resources.start()
-        window.open(seconds if any(r.ready_ms is not None for r in records) else 0)
-        stop_at[0] = window.end
-        go.set()
-        ready.set()
-        await asyncio.wait(tasks, timeout=seconds + ANSWER_TIMEOUT + 10)
         for task in tasks:
             task.cancel()
-    figures = resources.stop()
-    if thread is not None:
-        await asyncio.to_thread(thread.join, 120)
-    leaving = [p.close() for p in people] + [shutdown_browser_kernel(target, context, out.pop("kernel_id", None))]
-    await asyncio.gather(*leaving, return_exceptions=True)
+        leaving = [p.close() for p in people] + [shutdown_browser_kernel(target, context, out.pop("kernel_id", None))]
+        await asyncio.gather(*leaving, return_exceptions=True)
     return report(activity, records, figures, out, seconds)
 
 
@@ -948,7 +960,12 @@ def main(argv=None) -> None:
     args = arguments(argv)
     # Ctrl-C and SIGTERM leave through the `finally` blocks that stop the server and its kernels.
     signal.signal(signal.SIGTERM, interrupt)
-    result = asyncio.run(main_async(args))
+    try:
+        result = asyncio.run(main_async(args))
+    except RuntimeError as error:  # the server did not start, or a page was missing: one message
+        sys.exit(f"classroom: {error}")
+    except KeyboardInterrupt:  # the students left and the server stopped on the way out
+        sys.exit(130)
     if args.json:
         print(json.dumps(result), flush=True)
     else:
