@@ -867,8 +867,11 @@ async def run_class(target: Target, activity: str, students: int, seconds: float
             stop_at[0] = window.end
             go.set()
             ready.set()
-            await asyncio.wait(tasks, timeout=seconds + ANSWER_TIMEOUT + 10)
-        figures = resources.stop()
+            await asyncio.wait(tasks, timeout=window.left())  # resources over the window itself
+            figures = resources.stop()
+            await asyncio.wait(tasks, timeout=ANSWER_TIMEOUT + 10)  # the last answers
+        if activity == "arrive":
+            figures = resources.stop()
         if thread is not None:
             await asyncio.to_thread(thread.join, 120)
     finally:  # also on Ctrl-C: every student leaves and its kernel is shut down
@@ -887,14 +890,15 @@ def report(activity: str, records: list[Record], figures: dict, browser: dict, s
         latencies = [r.ready_ms for r in records if r.ready_ms is not None and not r.error]
     else:
         latencies = [v for r in records if r.activity != "camera" or activity == "camera" for v in r.latencies]
-    cameras = [r.acks / figures["window_s"] for r in records if r.activity == "camera"]
+    cameras = [r.acks / seconds for r in records if r.activity == "camera"]
     result = {
         "students": len(records), "activity": activity,
         "latency_ms": summary(latencies),
         "fps": {"min": round(min(cameras), 1), "median": round(statistics.median(cameras), 1)} if cameras else None,
         **{k: figures[k] for k in ("kernel_rss_mib", "server_rss_mib", "server_cpu")},
         "browser_ms": browser.get("browser_ms"),
-        "answered": [len(r.latencies) for r in records],
+        "answered": [int(r.first_answer_ms is not None) if activity == "arrive" else len(r.latencies)
+                     for r in records],
         "missing": sum(r.missing for r in records),
         **{k: v for k, v in figures.items() if k not in ("kernel_rss_mib", "server_rss_mib", "server_cpu")},
     }
