@@ -135,7 +135,8 @@ class Kernel:
         header = {"msg_id": msg_id, "msg_type": msg_type, "username": "student", "session": self.session,
                   "date": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()), "version": "5.3"}
         parts = [json.dumps(p).encode() for p in (header, {}, {"version": version}, content)]
-        asyncio.ensure_future(self.ws.send(pack(channel, parts + [bytes(b) for b in buffers])))
+        sending = asyncio.ensure_future(self.ws.send(pack(channel, parts + [bytes(b) for b in buffers])))
+        sending.add_done_callback(lambda task: task.cancelled() or task.exception())  # a closed socket: no answer
         return msg_id
 
     def custom(self, model: str, content: dict, buffers=()) -> str:

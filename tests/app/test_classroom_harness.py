@@ -1,5 +1,7 @@
 """The classroom load harness (benchmarks/classroom.py) run as a teacher would: three simulated
-students for a few seconds against a real server, its one JSON line checked."""
+students for a few seconds against a real server, its one JSON line checked. The harness starts
+its own `mlexp class` server; where the command line has no `class` yet, the tests give it the
+browser tests' Voila server instead (`--url`)."""
 from __future__ import annotations
 
 import json
@@ -11,6 +13,14 @@ import pytest
 from conftest import REPO
 
 HARNESS = REPO / "benchmarks" / "classroom.py"
+
+
+@pytest.fixture(scope="module")
+def where(request) -> list[str]:
+    """No arguments (the harness starts `mlexp class`), or --url of the browser tests' server."""
+    has_class = subprocess.run([sys.executable, "-m", "mlexp", "class", "--help"], cwd=REPO,
+                               capture_output=True, timeout=60).returncode == 0
+    return [] if has_class else ["--url", request.getfixturevalue("server").url + "/"]
 
 
 def classroom(*args: str, timeout: float = 240) -> dict:
@@ -36,17 +46,16 @@ def common_checks(result: dict, students: int, activity: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_three_students_draw_and_one_browser(server, data_dir):
-    result = classroom("--url", server.url + "/", "--students", "3", "--activity", "draw", "--seconds", "6")
+def test_three_students_draw_and_one_browser(where, data_dir):
+    result = classroom(*where, "--students", "3", "--activity", "draw", "--seconds", "6")
     common_checks(result, 3, "draw")
     assert result["pad"] in ("strokes", "ipycanvas")
     assert result["browser_ms"] is not None and result["browser_ms"]["p50"] > 0, result.get("browser_error")
 
 
 @pytest.mark.slow
-def test_three_students_camera(server, data_dir):
-    result = classroom("--url", server.url + "/", "--students", "3", "--activity", "camera", "--seconds", "5",
-                       "--no-browser")
+def test_three_students_camera(where, data_dir):
+    result = classroom(*where, "--students", "3", "--activity", "camera", "--seconds", "5", "--no-browser")
     common_checks(result, 3, "camera")
     assert 0 < result["fps"]["min"] <= result["fps"]["median"] <= 30
     assert result["missing"] == 0
