@@ -684,12 +684,14 @@ class Window:
 
 
 # The real browser student ---------------------------------------------------------------------
-# In the page: ms from each stroke's end (the pen lifted anywhere: pointerup, which either pad sees;
+# In the page: ms from each stroke's end (the pen lifted on the pad: pointerup, which either pad gets;
 # the pads' pointer handlers suppress mouseup) to the next change of the probability bars.
 STROKE_TO_BARS = """() => {
     window.strokeLatencies = []; window.strokes = 0;
     let up = null;
-    document.addEventListener('pointerup', () => { up = performance.now(); window.strokes += 1; }, {capture: true});
+    document.addEventListener('pointerup', (e) => {
+        if (e.target.closest && e.target.closest('.mlexp-pad')) { up = performance.now(); window.strokes += 1; }
+    }, {capture: true});
     new MutationObserver(() => {
         if (up !== null) { window.strokeLatencies.push(performance.now() - up); up = null; }
     }).observe(document.querySelector('.mlexp-bars'), {subtree: true, childList: true, characterData: true});
