@@ -63,6 +63,8 @@ from widgets.common import stylesheet
 
 DELAY, OUT = {delay!r}, {out!r}
 camera = Camera(fps={fps!r}, away_after={away!r}, adaptive={adaptive!r})
+if {rate!r}:  # a rate the kernel allows, held (no governor)
+    camera.adaptive, camera.rate = False, {rate!r}
 info = w.HTML("{{}}")
 info.add_class("lab-test-info")
 times, stats = [], {{"frames": 0}}
@@ -98,13 +100,14 @@ display(w.VBox([stylesheet(), camera, info, w.HBox([stop, close])]))
 
 
 def write_notebook(path: Path, out: Path, fps: float = 15, delay: float = 0.0, away: float = 0.0,
-                   adaptive: bool = True) -> Path:
+                   adaptive: bool = True, rate: float = 0.0) -> Path:
     """A notebook showing a Camera at `fps` whose callback sleeps `delay` s; its fifth frame is
     saved to `out` (.npy) and sets an overlay on the left of the frame. Nothing is ever in view:
-    `away` > 0 stops the camera after that many seconds; `adaptive=False`: no frame-rate governor."""
+    `away` > 0 stops the camera after that many seconds; `adaptive=False`: no frame-rate governor;
+    `rate` > 0: the kernel allows that many frames/s (held, no governor)."""
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(CODE.format(delay=delay, out=str(out), fps=fps, away=away,
-                                                            adaptive=adaptive))]
+                                                            adaptive=adaptive, rate=rate))]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, path)
     return path

@@ -379,3 +379,16 @@ def test_nobody_in_view_stops_the_camera_until_pressed(playwright, server, folde
         assert not page.problems, page.problems
     finally:
         browser.close()
+
+
+@pytest.mark.browser
+def test_the_browser_sends_no_faster_than_the_kernel_allows(playwright, server, folder, tmp_path, video):
+    browser, page, wire, _ = open_camera(playwright, server, folder, tmp_path, video[0], fps=30, rate=4)
+    try:
+        now = wait_status(page, lambda s: s.get("frames", 0) >= 12)
+        print(f"\ncamera frames/s at fps=30 with the kernel allowing 4: {now['fps']:.2f}")
+        assert now["rate"] == 4 and 3 <= now["fps"] <= 4.5, now
+        gaps = [b - a for (a, _), (b, _) in zip(wire.sent[2:], wire.sent[3:])]
+        assert min(gaps) > 0.2, gaps  # 1/4 s apart (websocket timing jitters a little)
+    finally:
+        browser.close()
