@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_drawing_browser import browser, page, server  # noqa: F401 (fixtures)
 
-from voila_server import CHROMIUM, draw, wait_for_pad
+from voila_server import CHROMIUM, draw, wait_for_pad, watch
 
 pytestmark = [
     pytest.mark.browser,
@@ -139,3 +139,33 @@ def test_every_view_draws_the_kernels_drawing_and_follows_the_brush(page, server
     thick = sum(ink_at(page, [(140, y) for y in range(140, 220)]))
     assert abs(thin - 14) <= 2 and abs(thick - 40) <= 2, f"brush 14 drew {thin} px, brush 40 {thick} px"
     page.wait_for_function(f"() => ({INK_AT})(['canvas.mlexp-pad', 1, [[140, 165], [140, 195]]]).every(x => x)")
+
+
+def test_a_finger_draws_on_a_phone_sized_sharp_pad(browser, server):  # noqa: F811 (fixtures)
+    """390x844 at 3 device pixels per CSS pixel, touch events through Chromium (the page must not
+    scroll under the finger)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
+                                  is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    problems = watch(tab, server.url)
+    tab.goto(f"{server.url}/voila/render/notebooks/digits_cnn/demo.ipynb")
+    wait_for_pad(tab)
+    assert tab.evaluate("() => { const c = document.querySelector('canvas.mlexp-pad'); "
+                        "return [c.width, c.clientWidth, getComputedStyle(c).touchAction]; }") == [840, 280, "none"]
+    box = tab.locator("canvas.mlexp-pad").bounding_box()
+    scroll = tab.evaluate("scrollY")
+    cdp = context.new_cdp_session(tab)
+
+    def touch(kind, x=None, y=None):
+        points = [] if x is None else [{"x": box["x"] + 1 + x, "y": box["y"] + 1 + y}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", 200, 50)
+    for k in range(1, 20):  # a "1", top right to bottom left
+        touch("touchMove", 200 - 3 * k, 50 + 10 * k)
+    touch("touchEnd")
+    assert ink_at(tab, [(200, 50), (170, 150), (146, 230)]) == [True, True, True]
+    tab.wait_for_function("() => document.querySelector('.mlexp-answer').innerText.trim() === '1'")
+    assert tab.evaluate("scrollY") == scroll, "the finger drew instead of scrolling"
+    context.close()
+    assert not problems, "\n".join(problems)

@@ -241,8 +241,10 @@ def _to_page(page):
     """A function mapping pad pixels to page coordinates for the mouse."""
     canvas = pad(page)
     box = canvas.bounding_box()
-    width, height = canvas.evaluate("c => [c.width, c.height]")
-    return lambda x, y: (box["x"] + x * box["width"] / width, box["y"] + y * box["height"] / height)
+    # inside the border; the pad's pixels are its backing store's over the screen's pixel ratio
+    left, top, width, height, size = canvas.evaluate(
+        "c => [c.clientLeft, c.clientTop, c.clientWidth, c.clientHeight, Math.round(c.width / devicePixelRatio)]")
+    return lambda x, y: (box["x"] + left + x * width / size, box["y"] + top + y * height / size)
 
 
 def draw(page, strokes: Strokes, step: float = 6.0) -> None:
