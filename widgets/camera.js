@@ -194,6 +194,7 @@ function render({ model, el }) {
     if (typeof msg.rate === "number" && msg.rate > 0) ackRate = msg.rate;
     if (!inFlight || msg.id !== inFlight.id) return;
     lastAck = inFlight.timing.acked = performance.now();
+    inFlight.timing.rate = msg.rate;
     inFlight = null;
     pump();
   }

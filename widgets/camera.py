@@ -14,6 +14,7 @@ a dashboard that says what it sees (`seen`) lets the camera stop when nobody is 
 from __future__ import annotations
 
 import io
+import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -54,10 +55,11 @@ class Camera(anywidget.AnyWidget):
     sentence goes to `last_problem` and to the `on_problem` callbacks. `frames_received` counts
     every frame that arrived, skipped ones included.
 
-    `rate` is the frames/s the kernel allows now (at most `fps`; `adaptive=False` keeps it at
-    `fps`); each ack carries it too: `{"type": "ack", "id", "rate"}`. `seen(found)` after each
-    frame says whether something was in view; after `away_after` seconds (0: never) with nothing,
-    the camera stops and `notice` says so, with a button to start again.
+    `rate` is the frames/s the kernel allows now (at most `fps`; `adaptive=False`, or the
+    environment's MLEXP_CAMERA_GOVERNOR=0, keeps it at `fps`); each ack carries it too:
+    `{"type": "ack", "id", "rate"}`. `seen(found)` after each frame says whether something was in
+    view; after `away_after` seconds (0: never) with nothing, the camera stops and `notice` says
+    so, with a button to start again.
     """
 
     _esm = HERE / "camera.js"
@@ -73,7 +75,7 @@ class Camera(anywidget.AnyWidget):
     overlay = Dict().tag(sync=True)               # drawn by the browser over the preview
     rate = Float(15).tag(sync=True)               # frames/s the kernel allows now (<= fps)
     notice = Unicode("").tag(sync=True)           # set by Python: why it stopped ("" when not)
-    adaptive = Bool(True)                         # False: rate stays at fps (no governor)
+    adaptive = Bool(os.environ.get("MLEXP_CAMERA_GOVERNOR", "1") != "0")  # False: rate = fps (no governor)
     away_after = Float(180.0)                     # seconds with nothing seen before it stops (0: never)
     clock = time.monotonic                        # injectable: seconds (the governor, `seen`)
     cpu_clock = time.process_time                 # injectable: a frame's cost, CPU seconds
