@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -301,6 +302,7 @@ def main() -> None:
                 proxy.one_way_ms = rtt / 2
                 results[rtt][tree] = measure(browser, proxy.port, rtt)
                 print(f"{rtt} ms {tree}: {results[rtt][tree]}", file=sys.stderr, flush=True)
+    shutil.rmtree(logs)  # the servers' logs are kept only when something failed
     report(results, load)
 
 
