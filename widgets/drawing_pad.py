@@ -83,6 +83,12 @@ class DrawingPad(w.VBox):
         """Call `callback(strokes)` whenever the drawing changes (`remove=True`: no longer)."""
         self._drawing_callbacks.register_callback(callback, remove=remove)
 
+    def close(self) -> None:
+        """Close the pad, its page-side pen and the slider's link to it (not among the children)."""
+        self._brush_link.close()
+        self.canvas.close()
+        super().close()
+
     # Events -----------------------------------------------------------------------------
     def _on_message(self, _widget, content, buffers) -> None:
         """A stroke from the page (see PadCanvas); anything else is ignored, with a line in the log."""

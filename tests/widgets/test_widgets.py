@@ -224,3 +224,10 @@ def test_the_stylesheet_is_sent_once_not_with_each_update():
     mouse_stroke(one.pad.canvas, [(10, 10), (200, 200)])
     for box in (one.answer, one.status, one.bars):
         assert "<style" not in box.value and "style=" not in box.value.replace('style="width:', "")
+
+
+def test_closing_the_pad_closes_its_pen_and_the_sliders_link():
+    pad = DrawingPad()
+    link, canvas = pad._brush_link, pad.canvas
+    pad.close()
+    assert link.comm is None and canvas.comm is None and pad.comm is None
