@@ -313,16 +313,31 @@ def class_server(ready: list[str], timeout: float = 180):
     os.close(handle)
     log = Path(name)
     command = [sys.executable, "-m", "mlexp", "class", "--ip", "127.0.0.1", "--port", str(port), "--token", token,
-               "--no-browser", *[arg for spec in ready for arg in ("--ready", spec)]]
+               "--no-browser", *(["--ready", ",".join(ready)] if ready else [])]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_for_port(port, process, timeout, log)
+        settle(process.pid, timeout)
         yield Target(f"https://127.0.0.1:{port}/", token, pid=process.pid)
     finally:
         stop(process)
         log.unlink(missing_ok=True)
+
+
+def settle(pid: int, timeout: float, quiet: float = 0.3) -> None:
+    """Wait until the server and its kernels use less than `quiet` of a core for two seconds running
+    (the kernels it keeps ready have started), at most `timeout` seconds."""
+    deadline, calm, before = time.monotonic() + timeout, 0, None
+    while time.monotonic() < deadline and calm < 2:
+        cpu = 0.0
+        for process in [psutil.Process(pid), *kernels_of(pid)]:
+            with contextlib.suppress(psutil.Error):
+                cpu += sum(process.cpu_times()[:2])
+        calm = calm + 1 if before is not None and cpu - before < quiet else 0
+        before = cpu
+        time.sleep(1)
 
 
 def listening_pid(port: int) -> int | None:
@@ -921,8 +936,9 @@ def report(activity: str, records: list[Record], figures: dict, browser: dict, s
 
 
 def parse_ready(text: str) -> str:
-    if "=" not in text or not text.split("=", 1)[1].isdigit():
-        raise argparse.ArgumentTypeError(f"--ready takes NAME=N (such as digits_cnn/demo.ipynb=30), not {text!r}")
+    """NAME=N[,NAME=N...], as `mlexp class --ready` takes it."""
+    if not all("=" in spec and spec.split("=", 1)[1].isdigit() for spec in text.split(",")):
+        raise argparse.ArgumentTypeError(f"--ready takes NAME=N[,NAME=N...] (such as digits_cnn=30), not {text!r}")
     return text
 
 
@@ -935,7 +951,7 @@ def arguments(argv=None) -> argparse.Namespace:
     p.add_argument("--url", help="a running server on 127.0.0.1 (default: start `mlexp class`)")
     p.add_argument("--token", default="", help="the class password for --url")
     p.add_argument("--ready", action="append", default=[], type=parse_ready, metavar="NAME=N",
-                   help="preheated kernels for the server this harness starts (passed to `mlexp class`)")
+                   help="kernels kept ready by the server this harness starts (`mlexp class --ready`)")
     p.add_argument("--prefix", default=None, help='dashboards at voila/render/PREFIX<name>/demo.ipynb '
                    '("notebooks/" for `mlexp demo`; default: detected)')
     p.add_argument("--dashboard", help="the experiment to open (default: one per activity)")
