@@ -17,15 +17,16 @@ def _picture(path: str | None) -> str:
     return ""
 
 
-def card(title: str, summary: str, demo_href: str, train_href: str, picture: str | None = None,
+def card(title: str, summary: str, demo_href: str, train_href: str | None, picture: str | None = None,
          note: str = "") -> str:
-    """HTML of one experiment card."""
+    """HTML of one experiment card (no training link when `train_href` is None)."""
     e = html.escape
     return (
         f'<div class="mlexp-card">{_picture(picture)}<h3>{e(title)}</h3><p>{e(summary)}</p>'
         f'{f"<p><i>{e(note)}</i></p>" if note else ""}'
         f'<a class="mlexp-demo-link" href="{e(demo_href)}">Open the demo</a>'
-        f'<a class="mlexp-train-link" href="{e(train_href)}" target="_blank">Training notebook</a></div>'
+        + (f'<a class="mlexp-train-link" href="{e(train_href)}" target="_blank">Training notebook</a>'
+           if train_href else "") + "</div>"
     )
 
 

@@ -1,10 +1,12 @@
-"""Command line: `mlexp list | evaluate | predict | train | teach | demo`."""
+"""Command line: `mlexp list | evaluate | predict | train | teach | demo | class`."""
 from __future__ import annotations
 
 import argparse
 import inspect
 import json
 import os
+import secrets
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -12,8 +14,9 @@ from pathlib import Path
 from nbclient.exceptions import CellExecutionError
 
 from mlexp import experiments, teach
-from mlexp.app import notebooks
+from mlexp.app import certificate, classroom, notebooks
 from mlexp.core.errors import MlexpError
+from mlexp.core.paths import cache_dir
 from mlexp.inputs.drawings import BadDrawing, open_image
 from mlexp.inputs.photos import IMAGE_SUFFIXES, PhotoError
 
@@ -160,6 +163,49 @@ def cmd_demo(args) -> None:
     os.execv(cmd[0], cmd)
 
 
+def _ready(text: str) -> dict[str, int]:
+    """`digits_cnn=30,index=2`: dashboards (as in `mlexp list`, or index) and kernels kept ready."""
+    ready = {}
+    for part in filter(None, text.split(",")):
+        name, _, n = part.partition("=")
+        name = name.strip().removesuffix("/demo.ipynb").removesuffix(".ipynb")
+        if name != "index" and name not in experiments.EXPERIMENTS:
+            raise argparse.ArgumentTypeError(f"{name!r} is not a dashboard (see `mlexp list`, or index)")
+        if not n.strip().isdigit():
+            raise argparse.ArgumentTypeError(f"{part!r} needs a number of kernels: NAME=N")
+        ready[name] = int(n)
+    return ready
+
+
+def cmd_class(args) -> None:
+    token = args.token or secrets.token_urlsafe(6)
+    teacher = args.teacher_token or secrets.token_urlsafe(9)
+    certfile, keyfile = args.certfile, args.keyfile
+    if bool(certfile) != bool(keyfile):
+        raise Failure("Give both --certfile and --keyfile (the certificate and its private key).")
+    if not args.http and not certfile:
+        certfile, keyfile = certificate.self_signed(cache_dir(), args.hostname)
+    if certfile:
+        certificate.ssl_context(Path(certfile), Path(keyfile))  # a file that cannot be used: one sentence now
+    ready = {"index": 1, **(args.ready or {})}
+    config = classroom.configure(
+        ip=args.ip, port=args.port, token=token, teacher_token=teacher, certfile=str(certfile or ""),
+        keyfile=str(keyfile or ""), ready=ready, ready_default=args.ready_default, cull_idle=args.cull_idle,
+        per_visitor=args.per_visitor, most_kernels=args.max_dashboards, open_browser=not args.no_browser)
+    scheme = "https" if certfile else "http"
+    host = args.ip if args.ip not in ("", "0.0.0.0", "::") else socket.gethostname()
+    host = f"[{host}]" if ":" in host else host
+    print(f"Class server: {scheme}://{host}:{args.port}/?token={token}", flush=True)
+    print(f"Class password: {token}")
+    print(f"Teacher page: {scheme}://{host}:{args.port}/mlexp/teacher?token={token}&teacher={teacher}")
+    if certfile and not args.certfile:
+        print(f"Self-signed certificate {certfile}\n  SHA-256 fingerprint {certificate.fingerprint(certfile)}\n"
+              "  Browsers warn once (\"not private\"): compare the fingerprint, then choose to proceed.")
+    print(f"Kept ready: {', '.join(f'{k}={v}' for k, v in ready.items())}; {args.ready_default} for each other "
+          "dashboard.", flush=True)
+    classroom.serve(experiments.REPO_ROOT / "notebooks", config)
+
+
 def _score(text: str) -> float:
     """A score threshold from the command line: a number from 0 to 1."""
     try:
@@ -210,6 +256,26 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--cull-idle", type=int, help="seconds before an idle, closed dashboard's kernel is "
                    "stopped (default: 600, from binder/jupyter_server_config.json)")
     d.set_defaults(func=cmd_demo)
+    c = sub.add_parser("class", help="serve the gallery to a class: https, a class password, dashboards "
+                       "only, kernels ready when students arrive")
+    c.add_argument("--ip", default="", help="address to listen on (default: every interface)")
+    c.add_argument("--port", type=int, default=8866)
+    c.add_argument("--token", help="the class password (default: a new one, printed)")
+    c.add_argument("--teacher-token", help="opens the teacher page (default: a new one, printed)")
+    c.add_argument("--certfile", help="your https certificate (PEM; default: a self-signed one)")
+    c.add_argument("--keyfile", help="its private key (PEM)")
+    c.add_argument("--hostname", action="append", default=[],
+                   help="another name students use for this machine, for the self-signed certificate")
+    c.add_argument("--http", action="store_true", help="plain http (behind your own https proxy; "
+                   "browsers then give the camera only on localhost)")
+    c.add_argument("--ready", type=_ready, help="kernels kept ready per dashboard: digits_cnn=30,rps_hand=10")
+    c.add_argument("--ready-default", type=int, default=1, help="kernels kept ready for every other dashboard")
+    c.add_argument("--cull-idle", type=int, default=900, help="seconds before an idle dashboard's kernel "
+                   "is stopped (a hidden camera tab sends nothing, so it is idle)")
+    c.add_argument("--per-visitor", type=int, default=6, help="dashboards one browser may have open")
+    c.add_argument("--max-dashboards", type=int, default=40, help="dashboards open on the server at once")
+    c.add_argument("--no-browser", action="store_true")
+    c.set_defaults(func=cmd_class)
     return p
 
 

@@ -3,7 +3,8 @@
 - `MLEXP_MODELS_DIR`: the model folders (default: the repository's `models/`);
 - `MLEXP_DATA_DIR`: a local mirror of the data files (no default: downloads then);
 - `MLEXP_CACHE_DIR`: where downloads are kept (default: `~/.cache/mlexp`);
-- `MLEXP_PROJECTS_DIR`: where the teach demo saves projects (default: `~/mlexp-projects`)."""
+- `MLEXP_PROJECTS_DIR`: where the teach demo saves projects (default: `~/mlexp-projects`);
+- `MLEXP_CLASSROOM`: set by `mlexp class` for its kernels (students have no JupyterLab)."""
 from __future__ import annotations
 
 import os
@@ -16,6 +17,7 @@ VARIABLES = {
     "MLEXP_DATA_DIR": "a local mirror of the data files (default: none; files are downloaded)",
     "MLEXP_CACHE_DIR": "where downloads are kept (default: ~/.cache/mlexp)",
     "MLEXP_PROJECTS_DIR": "where the teach demo saves projects (default: ~/mlexp-projects)",
+    "MLEXP_CLASSROOM": "1 in the kernels of `mlexp class` (no JupyterLab: no links to it)",
 }
 
 
@@ -50,3 +52,8 @@ def cache_dir() -> Path:
 def projects_dir() -> Path:
     """Where the teach demo saves projects: `MLEXP_PROJECTS_DIR`, else ~/mlexp-projects."""
     return _folder("MLEXP_PROJECTS_DIR") or Path.home() / "mlexp-projects"
+
+
+def classroom() -> bool:
+    """Whether this kernel serves a class (`mlexp class`): students have no JupyterLab."""
+    return os.environ.get("MLEXP_CLASSROOM") == "1"
