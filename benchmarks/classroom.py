@@ -19,11 +19,18 @@ widgets' states (`jupyter.widget.control`) and then acts on the widgets as the p
           kernel info answered: an answer is possible); `first_answer_ms`: until a first stroke
           (or frame, keystroke, click) is answered
 
-Without --url it starts its own `mlexp class` server on a free loopback port, and stops it and
-its kernels at the end. Traffic goes to 127.0.0.1 only.
+Without --url it starts its own `mlexp class` server on a free loopback port (https, a fresh
+class password, `--ready` passed on), waits for its ready kernels, and stops it and its kernels
+at the end, Ctrl-C included. With --url (and --token) it measures a server already running on
+127.0.0.1, such as `mlexp demo` (dashboards under notebooks/, found through its contents API) or
+a plain `voila notebooks`, and shuts down the kernels its students opened. Traffic goes to
+127.0.0.1 only. --json prints one line: students, activity, latency_ms {p50, p95, max}, fps {min,
+median} (camera students), kernel_rss_mib (the server's kernels, highest sum seen), server_rss_mib,
+server_cpu (server and kernels, percent of one core over the window), browser_ms, and more.
 
 Run: .venv/bin/python benchmarks/classroom.py --students 10 --activity draw --seconds 20 --json
-     .venv/bin/python benchmarks/classroom.py --url http://127.0.0.1:8866/ --students 3 ...
+     .venv/bin/python benchmarks/classroom.py --activity arrive --students 30 --ready digits_cnn=30
+     .venv/bin/python benchmarks/classroom.py --url http://127.0.0.1:8888/ --students 3 --activity camera
 """
 from __future__ import annotations
 
