@@ -59,20 +59,20 @@ class Activity:
     """Who is connected to which kernel, and how many frames each page sends."""
 
     def __init__(self):
-        self.sockets: dict[str, set[int]] = defaultdict(set)      # kernel id -> open socket ids
+        self.sockets: dict[str, set] = defaultdict(set)           # kernel id -> its open websocket handlers
         self.visitor_of: dict[str, str] = {}                       # kernel id -> visitor
         self.renders: dict[str, deque] = defaultdict(deque)       # visitor -> render times
         self.frames: dict[str, deque] = defaultdict(deque)        # kernel id -> binary message times
 
-    def opened(self, kernel_id: str, socket_id: int, visitor: str) -> None:
-        self.sockets[kernel_id].add(socket_id)
+    def opened(self, kernel_id: str, socket, visitor: str) -> None:
+        self.sockets[kernel_id].add(socket)
         self.visitor_of[kernel_id] = visitor
         renders = self.renders[visitor]
         if renders:
             renders.popleft()  # that page's kernel now counts through its socket
 
-    def closed(self, kernel_id: str, socket_id: int) -> None:
-        self.sockets[kernel_id].discard(socket_id)
+    def closed(self, kernel_id: str, socket) -> None:
+        self.sockets[kernel_id].discard(socket)
         if not self.sockets[kernel_id]:
             self.sockets.pop(kernel_id, None)
 
@@ -131,7 +131,7 @@ class ClassKernelSocket(VoilaKernelWebsocketHandler):
 
     async def open(self, kernel_id):
         self.mlexp_kernel = kernel_id
-        self.settings["mlexp_class"].activity.opened(kernel_id, id(self), visitor(self))
+        self.settings["mlexp_class"].activity.opened(kernel_id, self, visitor(self))
         return await super().open(kernel_id)
 
     def on_message(self, ws_message):
@@ -141,7 +141,7 @@ class ClassKernelSocket(VoilaKernelWebsocketHandler):
 
     def on_close(self):
         if hasattr(self, "mlexp_kernel"):
-            self.settings["mlexp_class"].activity.closed(self.mlexp_kernel, id(self))
+            self.settings["mlexp_class"].activity.closed(self.mlexp_kernel, self)
         return super().on_close()
 
 
@@ -211,6 +211,18 @@ class Classroom(Voila):
     def init_settings(self):
         settings = super().init_settings()
         settings["mlexp_class"] = self
+        shutdown = self.kernel_manager.shutdown_kernel
+
+        async def shutdown_and_tell(kernel_id, *args, **kwargs):
+            """Close the pages' sockets of a stopped kernel (culled, by the teacher): Jupyter leaves
+            them open, and the page would never learn (classroom.js then says so)."""
+            sockets = list(self.activity.sockets.get(kernel_id, ()))
+            result = await shutdown(kernel_id, *args, **kwargs)
+            for socket in sockets:  # after: the page then finds the kernel gone
+                socket.close(code=1000, reason="kernel stopped")
+            return result
+
+        self.kernel_manager.shutdown_kernel = shutdown_and_tell
         return settings
 
     def init_handlers(self):
@@ -368,6 +380,7 @@ def configure(*, ip: str, port: int, token: str, teacher_token: str, certfile: s
     # (Voila matches this against absolute paths at startup, relative ones later.)
     c.VoilaKernelManager.preheat_denylist = [r"^(?!(.*/)?(index\.ipynb|[A-Za-z0-9_-]+/demo\.ipynb)$)"]
     c.VoilaKernelManager.fill_delay = 0.5
+    c.KernelManager.transport = "ipc"  # kernels on Unix sockets, not TCP ports other local users could reach
     for cls in ("MappingKernelManager", "AsyncMappingKernelManager"):
         c[cls].cull_idle_timeout, c[cls].cull_connected = cull_idle, True
         c[cls].cull_interval = max(1, min(60, cull_idle // 2))
