@@ -4,6 +4,7 @@ the teacher page, and the faults that stop it with one sentence."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 import time
@@ -61,6 +62,8 @@ def test_the_class_password_guards_every_page(classroom):
         assert student.get(f"/?token={TOKEN}").headers["location"].endswith(GALLERY)
         gallery = student.get(GALLERY)  # the cookie keeps the student in
         assert gallery.status_code == 200 and kernel_id(gallery.text)
+        theme = re.search(r'href="(/voila/templates/mlexp/static/theme-light\.css[^"]*)"', gallery.text)
+        assert theme and "--jp-layout-color0:" in student.get(theme.group(1)).text  # JupyterLab's styles
 
 
 def test_students_reach_only_the_gallery_and_the_dashboards(classroom):
