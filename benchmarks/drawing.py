@@ -36,11 +36,12 @@ TTI = f"Voila time to interactive, s (median / worst of {LOADS})"
 RSS = "demo kernel RSS after drawing, MiB"
 GOALS = {STROKE: "<= 100 ms", TTI: "<= 2.5 s", RSS: "<= 150 MiB"}
 
-# In the page: the time of each mouseup on the pad, and how long until the bars next change.
+# In the page: the time each stroke ends on the pad (pointerup: the pad's pointer handlers suppress mouseup),
+# and how long until the bars next change.
 RECORD_STROKE_LATENCY = """() => {
     window.strokeLatencies = [];
     let up = null;
-    document.querySelector('canvas.mlexp-pad').addEventListener('mouseup', () => { up = performance.now(); },
+    document.querySelector('canvas.mlexp-pad').addEventListener('pointerup', () => { up = performance.now(); },
                                                                 {capture: true});
     new MutationObserver(() => {
         if (up !== null) { window.strokeLatencies.push(performance.now() - up); up = null; }
@@ -81,7 +82,7 @@ def inference(name: str) -> dict:
 
 
 def stroke_to_bars(page) -> list[float]:
-    """(b): draw STROKES single strokes (clearing in between); ms from mouseup to bars change."""
+    """(b): draw STROKES single strokes (clearing in between); ms from the pen lifted (pointerup) to bars change."""
     page.evaluate(RECORD_STROKE_LATENCY)
     for i in range(STROKES):
         page.locator(".mlexp-clear").click()
