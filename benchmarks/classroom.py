@@ -30,6 +30,7 @@ server_cpu (server and kernels, percent of one core over the window), browser_ms
 
 Run: .venv/bin/python benchmarks/classroom.py --students 10 --activity draw --seconds 20 --json
      .venv/bin/python benchmarks/classroom.py --activity arrive --students 30 --ready digits_cnn=30
+     .venv/bin/python benchmarks/classroom.py --students 30 --activity camera --browser-activity draw
      .venv/bin/python benchmarks/classroom.py --url http://127.0.0.1:8888/ --students 3 --activity camera
 """
 from __future__ import annotations
@@ -834,9 +835,10 @@ def summary(values) -> dict | None:
 
 
 async def run_class(target: Target, activity: str, students: int, seconds: float, browser: bool,
-                    dashboard: str | None, context) -> dict:
+                    dashboard: str | None, context, beside: str | None = None) -> dict:
     """Every student joins, the window opens once all are in (or a time limit passed), everyone
-    acts for `seconds`, then every student leaves. The figures, as `--json` prints them."""
+    acts for `seconds`, then every student leaves. The figures, as `--json` prints them. `beside`
+    gives the Chromium student an activity of its own (draw or camera) next to the class's."""
     kinds = [MIXED[i % len(MIXED)] if activity == "mixed" else activity for i in range(students)]
     arrive_on = dashboard or DASHBOARDS["draw"]
     stuff = await asyncio.to_thread(material)
@@ -844,10 +846,11 @@ async def run_class(target: Target, activity: str, students: int, seconds: float
     records = [Record(kind) for kind in kinds]
     window, resources = Window(), Resources(target.pid)
     browser_ready, go, out, stop_at = threading.Event(), threading.Event(), {}, [float("inf")]
-    browser_kind = "arrive" if activity == "arrive" else ("camera" if activity == "camera" else "draw")
+    browser_kind = beside or ("arrive" if activity == "arrive" else ("camera" if activity == "camera" else "draw"))
     thread = None
     if browser:
-        experiment = arrive_on if activity == "arrive" else (dashboard or DASHBOARDS[browser_kind])
+        experiment = arrive_on if browser_kind == "arrive" else (
+            DASHBOARDS[browser_kind] if beside else dashboard or DASHBOARDS[browser_kind])
         thread = threading.Thread(target=browser_student, daemon=True,
                                   args=(target, browser_kind, experiment, browser_ready, go, stop_at, stuff, out))
         thread.start()
@@ -963,6 +966,8 @@ def arguments(argv=None) -> argparse.Namespace:
                    '("notebooks/" for `mlexp demo`; default: detected)')
     p.add_argument("--dashboard", help="the experiment to open (default: one per activity)")
     p.add_argument("--no-browser", dest="browser", action="store_false", help="no real Chromium student")
+    p.add_argument("--browser-activity", choices=("draw", "camera"), dest="beside",
+                   help="what the Chromium student does (default: the class's activity; draw for mixed)")
     return p.parse_args(argv)
 
 
@@ -974,11 +979,11 @@ async def main_async(args) -> dict:
         target = Target(f"{parts.scheme}://{parts.netloc}/", args.token, pid=listening_pid(parts.port or 80))
         target.prefix = args.prefix if args.prefix is not None else await detect_prefix(target, context)
         return await run_class(target, args.activity, args.students, args.seconds, args.browser, args.dashboard,
-                               context)
+                               context, args.beside)
     with class_server(args.ready) as target:
         target.prefix = args.prefix if args.prefix is not None else await detect_prefix(target, context)
         return await run_class(target, args.activity, args.students, args.seconds, args.browser, args.dashboard,
-                               context)
+                               context, args.beside)
 
 
 def interrupt(*_) -> None:
