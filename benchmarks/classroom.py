@@ -71,7 +71,7 @@ from mlexp.core.paths import mirror_dir  # noqa: E402
 from camera_page import Wire, hand_in_room  # noqa: E402
 from common import jpeg  # noqa: E402
 from drawings import quickdraw_strokes, to_pad  # noqa: E402
-from voila_server import free_port  # noqa: E402
+from voila_server import _stop, free_port  # noqa: E402
 
 ACTIVITIES = ("draw", "camera", "sum", "text", "mixed", "arrive")
 DASHBOARDS = {"draw": "digits_cnn", "camera": "rps_hand", "sum": "numbers_summation", "text": "text_shakespeare"}
@@ -295,24 +295,6 @@ def kernels_of(pid: int) -> list[psutil.Process]:
     return found
 
 
-def stop(process: subprocess.Popen) -> None:
-    """Stop the server's process group, then any kernel left alive (kernels run in sessions of
-    their own)."""
-    kernels = kernels_of(process.pid)
-    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(wait)
-            break
-        except ProcessLookupError:
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    for kernel in kernels:
-        with contextlib.suppress(psutil.Error):
-            kernel.kill()
-
-
 @contextlib.contextmanager
 def class_server(ready: list[str], timeout: float = 180):
     """`mlexp class` on a free loopback port with a fresh password; yields its Target."""
@@ -330,7 +312,7 @@ def class_server(ready: list[str], timeout: float = 180):
         settle(process.pid, timeout)
         yield Target(f"https://127.0.0.1:{port}/", token, pid=process.pid)
     finally:
-        stop(process)
+        _stop(process)  # the server's group, then its kernels (they run in sessions of their own)
         log.unlink(missing_ok=True)
 
 
