@@ -235,10 +235,24 @@ class Classroom(Voila):
         start, gate = self.kernel_manager._initialize, asyncio.Semaphore(1)
 
         async def paced(*args, **kwargs):
-            async with gate:  # the kernel started and its notebook run (at most 60 s) before the next
+            await gate.acquire()
+            try:
                 content = await start(*args, **kwargs)
-                await asyncio.wait([content["task"]], timeout=60)
-                return content
+            except BaseException:
+                gate.release()
+                raise
+            # The kernel is in its pool now (not counted as a visitor's); the next one starts once
+            # this one's notebook has run, or after 60 s at most.
+            released = []
+
+            def release(*_):
+                if not released:
+                    released.append(True)
+                    gate.release()
+
+            content["task"].add_done_callback(release)
+            asyncio.get_running_loop().call_later(60, release)
+            return content
 
         self.kernel_manager._initialize = paced
 
