@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mlexp.core import errors
 from mlexp.core.litert import Predictor
-from mlexp.core.paths import REPO_ROOT, models_dir  # noqa: F401 (REPO_ROOT: mlexp.experiments.REPO_ROOT, public)
+from mlexp.core.paths import REPO_ROOT, find_model, model_dirs, models_dir  # noqa: F401 (REPO_ROOT: mlexp.experiments.REPO_ROOT, public)
 from mlexp.data.rps import RPS_LABELS
 from mlexp.predictors.detection import Detector
 from mlexp.predictors.drawing import Classifier
@@ -54,7 +54,7 @@ class Experiment:
 
     @property
     def model_dir(self) -> Path:
-        return models_dir() / self.name
+        return find_model(self.name)
 
     @property
     def tflite_path(self) -> Path:
@@ -160,9 +160,8 @@ def get(name: str) -> Experiment:
 
 def taught_models() -> list[str]:
     """The names of the models taught by a person (`mlexp teach`, the teach demo's Export)."""
-    folder = models_dir()
-    return sorted(p.name for p in folder.iterdir() if p.name not in EXPERIMENTS and taught_folder(p.name)) \
-        if folder.is_dir() else []
+    names = {p.name for folder in model_dirs() if folder.is_dir() for p in folder.iterdir()}
+    return sorted(name for name in names if name not in EXPERIMENTS and taught_folder(name))
 
 
 def load(name: str, model_dir: str | Path | None = None) -> Predictor:

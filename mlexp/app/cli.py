@@ -1,4 +1,4 @@
-"""Command line: `mlexp list | evaluate | predict | train | teach | demo | class`."""
+"""Command line: `mlexp list | evaluate | predict | train | teach | demo | class | hub`."""
 from __future__ import annotations
 
 import argparse
@@ -206,6 +206,50 @@ def cmd_class(args) -> None:
     classroom.serve(experiments.REPO_ROOT / "notebooks", config)
 
 
+HUB_CONFIG = experiments.REPO_ROOT / "deploy" / "jupyterhub_config.py"
+
+
+def cmd_hub(args) -> None:
+    """JupyterHub with deploy/jupyterhub_config.py: a Unix account and a server per student."""
+    if os.geteuid() != 0:
+        raise Failure("`mlexp hub` makes a Unix account for each student and runs their servers as them: "
+                      "run it as root (sudo .venv/bin/mlexp hub).")
+    hub_command = Path(sys.executable).parent / "jupyterhub"
+    if not hub_command.exists():
+        raise Failure("JupyterHub is not installed in this environment: run `bash setup.sh hub`.")
+    password = args.password or secrets.token_urlsafe(6)
+    teacher_password = args.teacher_password or secrets.token_urlsafe(24)
+    if len(password) < 8 or len(teacher_password) < 32:
+        raise Failure("The class password needs 8 characters or more, the teacher's 32 or more.")
+    certfile, keyfile = args.certfile, args.keyfile
+    if bool(certfile) != bool(keyfile):
+        raise Failure("Give both --certfile and --keyfile (the certificate and its private key).")
+    if not args.http and not certfile:
+        certfile, keyfile = certificate.self_signed(cache_dir(), args.hostname)
+    if certfile:
+        certificate.ssl_context(Path(certfile), Path(keyfile))  # a file that cannot be used: one sentence now
+    state = (args.state_dir or cache_dir() / "hub").resolve()
+    state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.update({
+        "MLEXP_HUB_PASSWORD": password, "MLEXP_HUB_TEACHER_PASSWORD": teacher_password,
+        "MLEXP_HUB_TEACHER": args.teacher, "MLEXP_HUB_MAX_STUDENTS": str(args.max_students),
+        "MLEXP_HUB_CULL_IDLE": str(args.cull_idle),
+        "MLEXP_HUB_CERTFILE": str(certfile or ""), "MLEXP_HUB_KEYFILE": str(keyfile or ""),
+    })
+    scheme = "https" if certfile else "http"
+    host = args.ip if args.ip not in ("", "0.0.0.0", "::") else socket.gethostname()
+    print(f"JupyterHub: {scheme}://{host}:{args.port}/", flush=True)
+    print(f"Class password: {password}  (students choose their own name)")
+    print(f"Teacher: log in as {args.teacher!r} with {teacher_password}  (admin page: /hub/admin)")
+    if certfile and not args.certfile:
+        print(f"Self-signed certificate {certfile}\n  SHA-256 fingerprint {certificate.fingerprint(certfile)}")
+    print(f"State (database, cookie secret): {state}", flush=True)
+    os.chdir(state)
+    cmd = [str(hub_command), "-f", str(HUB_CONFIG), f"--JupyterHub.ip={args.ip}", f"--JupyterHub.port={args.port}",
+           *args.jupyterhub_args[args.jupyterhub_args[:1] == ["--"]:]]
+    os.execv(cmd[0], cmd)
+
+
 def _score(text: str) -> float:
     """A score threshold from the command line: a number from 0 to 1."""
     try:
@@ -276,6 +320,23 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--max-dashboards", type=int, default=40, help="dashboards open on the server at once")
     c.add_argument("--no-browser", action="store_true")
     c.set_defaults(func=cmd_class)
+    h = sub.add_parser("hub", help="JupyterHub for a class on this machine (as root): a Unix account, a server "
+                       "and a home folder per student; options after -- go to jupyterhub")
+    h.add_argument("--ip", default="", help="address to listen on (default: every interface)")
+    h.add_argument("--port", type=int, default=8000)
+    h.add_argument("--password", help="the class password, 8 characters or more (default: a new one, printed)")
+    h.add_argument("--teacher", default="teacher", help="the teacher's (admin's) name")
+    h.add_argument("--teacher-password", help="the teacher's password, 32 characters or more (default: new, printed)")
+    h.add_argument("--certfile", help="your https certificate (PEM; default: a self-signed one)")
+    h.add_argument("--keyfile", help="its private key (PEM)")
+    h.add_argument("--hostname", action="append", default=[],
+                   help="another name students use for this machine, for the self-signed certificate")
+    h.add_argument("--http", action="store_true", help="plain http (behind your own https proxy)")
+    h.add_argument("--max-students", type=int, default=40, help="students' servers running at once")
+    h.add_argument("--cull-idle", type=int, default=3600, help="seconds before an idle student's server is stopped")
+    h.add_argument("--state-dir", type=Path, help="the hub's database and secrets (default: ~/.cache/mlexp/hub)")
+    h.add_argument("jupyterhub_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    h.set_defaults(func=cmd_hub)
     return p
 
 

@@ -1,6 +1,7 @@
 """Where things are, and every `MLEXP_*` environment variable in one place.
 
-- `MLEXP_MODELS_DIR`: the model folders (default: the repository's `models/`);
+- `MLEXP_MODELS_DIR`: the model folders, searched in order, new models written to the first (default: the
+  repository's `models/`);
 - `MLEXP_DATA_DIR`: a local mirror of the data files (no default: downloads then);
 - `MLEXP_CACHE_DIR`: where downloads are kept (default: `~/.cache/mlexp`);
 - `MLEXP_PROJECTS_DIR`: where the teach demo saves projects (default: `~/mlexp-projects`);
@@ -13,7 +14,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_MODELS = REPO_ROOT / "models"
 VARIABLES = {
-    "MLEXP_MODELS_DIR": "the model folders (default: the repository's models/)",
+    "MLEXP_MODELS_DIR": "the model folders, joined by os.pathsep, searched in order; new models go to the first "
+                        "(default: the repository's models/)",
     "MLEXP_DATA_DIR": "a local mirror of the data files (default: none; files are downloaded)",
     "MLEXP_CACHE_DIR": "where downloads are kept (default: ~/.cache/mlexp)",
     "MLEXP_PROJECTS_DIR": "where the teach demo saves projects (default: ~/mlexp-projects)",
@@ -26,16 +28,28 @@ def _folder(variable: str) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+def model_dirs() -> list[Path]:
+    """The model folders, searched in order: `MLEXP_MODELS_DIR` (a folder, or several joined by
+    os.pathsep, as on JupyterHub: the student's own, then the shipped ones), else the repo's `models/`."""
+    value = os.environ.get("MLEXP_MODELS_DIR", "")
+    return [Path(v).expanduser() for v in value.split(os.pathsep) if v] or [SHIPPED_MODELS]
+
+
 def models_dir() -> Path:
-    """Folder holding `<name>/model.tflite`; `MLEXP_MODELS_DIR` overrides the repo's `models/`."""
-    return _folder("MLEXP_MODELS_DIR") or SHIPPED_MODELS
+    """Where new models are written: the first of `model_dirs()`."""
+    return model_dirs()[0]
+
+
+def find_model(name: str) -> Path:
+    """The folder of model `name` in the first model folder that has it; else where it would be written."""
+    return next((folder / name for folder in model_dirs() if (folder / name).is_dir()), models_dir() / name)
 
 
 def model_folder(name: str) -> Path:
     """The folder of model `name`: among the models (MLEXP_MODELS_DIR) if there, else the shipped
     one (models that others build on, such as the hand finder, stay found when MLEXP_MODELS_DIR
     points elsewhere)."""
-    chosen = models_dir() / name
+    chosen = find_model(name)
     return chosen if chosen.is_dir() else SHIPPED_MODELS / name
 
 

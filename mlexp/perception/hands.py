@@ -12,7 +12,7 @@ from PIL import Image
 
 from mlexp.core.litert import LiteRTModel, ModelMissing
 from mlexp.core.metrics import iou
-from mlexp.core.paths import models_dir
+from mlexp.core.paths import find_model
 from mlexp.inputs.pictures import fit, letterbox, rgb_array, square_crop
 
 HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (
@@ -108,7 +108,7 @@ class HandFinder:
     PALM_FILE, LANDMARK_FILE = "palm_detection_lite.tflite", "hand_landmark_lite.tflite"
 
     def __init__(self, model_dir: str | Path | None = None, num_threads: int = 2):
-        folder = Path(model_dir) if model_dir is not None else models_dir() / "hand"
+        folder = Path(model_dir) if model_dir is not None else find_model("hand")
         for name in (self.PALM_FILE, self.LANDMARK_FILE):
             if not (folder / name).is_file():
                 raise ModelMissing(f"The hand model file {folder / name} is missing: it ships with mlexp in "

@@ -22,7 +22,7 @@ from mlexp.core.errors import MlexpError
 from mlexp.core.files import atomic_write
 from mlexp.core.litert import Predictor, Result, read_card
 from mlexp.core.metrics import accuracy_report
-from mlexp.core.paths import REPO_ROOT, models_dir
+from mlexp.core.paths import REPO_ROOT, find_model, models_dir
 from mlexp.core.tflite_writer import dense_network
 from mlexp.data import TESTING_PHOTOS, DataUnavailable, testing_predictions
 from mlexp.inputs.photos import IMAGE_SUFFIXES, PhotoError, read_photo
@@ -245,7 +245,7 @@ def export(project: Project, head: Head, name: str, overwrite: bool = False, fol
 
 def taught_folder(name: str) -> Path | None:
     """The folder of a model taught by a person, among the models, if `name` is one."""
-    folder = models_dir() / name
+    folder = find_model(name)
     return folder if NAME.match(name) and read_card(folder).get("task") == TASK else None
 
 

@@ -16,7 +16,8 @@ from conftest import REPO
 
 def test_environment_yml_pins_the_same_packages_as_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["train"])
+    extras = project["optional-dependencies"]
+    wanted = set(project["dependencies"]) | set(extras["train"]) | set(extras["hub"])  # hub: jupyterhub-singleuser
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert set(pip) == wanted
