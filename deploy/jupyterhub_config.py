@@ -36,7 +36,8 @@ c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/voila/render/notebooks/index.ipynb"
 c.Spawner.pre_spawn_hook = hub.prepare_home
 c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "MLEXP_DATA_DIR"]
-c.Spawner.environment = {"TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "OMP_NUM_THREADS": "1"}
+c.Spawner.environment = {"TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "2",  # quiet TensorFlow
+                         "OMP_NUM_THREADS": "1", "MLEXP_LITERT_THREADS": "1"}        # one core each (cpu_limit)
 c.ConfinedSpawner.log_dir = str(Path.cwd() / "logs")  # each server's output: logs/<name>.log (for the teacher)
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60

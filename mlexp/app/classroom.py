@@ -419,9 +419,10 @@ def configure(*, ip: str, port: int, token: str, teacher_token: str, certfile: s
 
 
 def kernel_environment() -> None:
-    """What every kernel inherits: one thread for the math libraries (LiteRT uses one already), the
-    class mode (the gallery hides links to JupyterLab), the `mlexp` template on the path."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+    """What every kernel inherits: one thread for the math libraries and for LiteRT, the class mode
+    (the gallery hides links to JupyterLab), the `mlexp` template on the path."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                 "MLEXP_LITERT_THREADS"):
         os.environ[name] = "1"
     os.environ["MLEXP_CLASSROOM"] = "1"  # mlexp.core.paths.classroom()
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(TEMPLATES), os.environ.get("JUPYTER_PATH")]))

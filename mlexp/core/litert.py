@@ -11,6 +11,7 @@ from typing import Iterator
 import numpy as np
 
 from mlexp.core.errors import ModelMissing
+from mlexp.core.paths import litert_threads
 
 
 @contextlib.contextmanager
@@ -49,7 +50,8 @@ class LiteRTModel:
         if not self.path.is_file():
             raise ModelMissing(f"The model file {self.path} is missing: train it with "
                                f"`mlexp train {self.path.parent.name}`.")
-        self._interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads)
+        self.threads = litert_threads(num_threads)
+        self._interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
         with quiet_stderr():
             self._interpreter.allocate_tensors()
         self.card = read_card(self.path.parent)

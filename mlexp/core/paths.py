@@ -5,7 +5,8 @@
 - `MLEXP_DATA_DIR`: a local mirror of the data files (no default: downloads then);
 - `MLEXP_CACHE_DIR`: where downloads are kept (default: `~/.cache/mlexp`);
 - `MLEXP_PROJECTS_DIR`: where the teach demo saves projects (default: `~/mlexp-projects`);
-- `MLEXP_CLASSROOM`: set by `mlexp class` for its kernels (students have no JupyterLab)."""
+- `MLEXP_CLASSROOM`: set by `mlexp class` for its kernels (students have no JupyterLab);
+- `MLEXP_LITERT_THREADS`: the most threads a LiteRT model may use (set to 1 by `mlexp class` and `mlexp hub`)."""
 from __future__ import annotations
 
 import os
@@ -20,6 +21,7 @@ VARIABLES = {
     "MLEXP_CACHE_DIR": "where downloads are kept (default: ~/.cache/mlexp)",
     "MLEXP_PROJECTS_DIR": "where the teach demo saves projects (default: ~/mlexp-projects)",
     "MLEXP_CLASSROOM": "1 in the kernels of `mlexp class` (no JupyterLab: no links to it)",
+    "MLEXP_LITERT_THREADS": "the most threads a LiteRT model may use (1 in `mlexp class` and `mlexp hub` kernels)",
 }
 
 
@@ -71,3 +73,10 @@ def projects_dir() -> Path:
 def classroom() -> bool:
     """Whether this kernel serves a class (`mlexp class`): students have no JupyterLab."""
     return os.environ.get("MLEXP_CLASSROOM") == "1"
+
+
+def litert_threads(wanted: int) -> int:
+    """The threads a LiteRT model gets: `wanted`, capped by `MLEXP_LITERT_THREADS` (a server of many
+    kernels on few cores runs each on one)."""
+    cap = os.environ.get("MLEXP_LITERT_THREADS", "")
+    return max(1, min(wanted, int(cap))) if cap.isdigit() else wanted

@@ -8,6 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from mlexp.app import hub as hub_parts
@@ -101,11 +102,15 @@ def test_students_keep_their_server_and_files_when_the_proxy_restarts(hub, stude
     while (now := hub.proxy_process()) is None or now.pid == proxy.pid:
         assert time.monotonic() < deadline, "the hub did not start its proxy again\n" + hub.log_tail()
         time.sleep(0.5)
-    while True:  # the hub puts the students' routes back
-        back = client.get(f"/user/{name}/api/contents/mlexp-projects/hands.mlexp?type=file&format=base64")
-        if back.status_code == 200 or time.monotonic() > deadline:
+    while True:  # the new proxy listens, then the hub puts the students' routes back
+        try:
+            back = client.get(f"/user/{name}/api/contents/mlexp-projects/hands.mlexp?type=file&format=base64")
+        except httpx.TransportError:
+            back = None
+        if (back is not None and back.status_code == 200) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
+    assert back is not None, "the proxy did not listen again\n" + hub.log_tail()
     assert back.status_code == 200 and base64.b64decode(back.json()["content"]) == b"what ada taught"
     assert hub.server_process(name).pid == server.pid  # the same server, and its kernel lives on
     assert client.get(f"/user/{name}/api/kernels/{kernel.json()['id']}").status_code == 200
@@ -170,8 +175,14 @@ def test_a_student_lands_on_the_gallery_and_a_drawn_digit_is_read(hub, students,
         log_in(page, hub, name, PASSWORD)
         page.wait_for_url(f"**{hub.gallery(name)}")
         page.locator(".mlexp-demo-link").first.wait_for()
-        assert page.locator(".mlexp-train-link").count() > 0  # JupyterLab, for the training notebooks
         shot(page, "hub-gallery.png")
+        with page.context.expect_page() as opened:  # a card's training notebook, in JupyterLab, their own copy
+            page.locator(".mlexp-train-link").first.click()
+        lab = opened.value
+        lab.wait_for_url(f"**/user/{name}/lab/tree/notebooks/*/train.ipynb")
+        lab.locator(".jp-Notebook .jp-Cell").first.wait_for()
+        shot(lab, "hub-lab.png")
+        lab.close()
         page.goto(f"{hub.url}/user/{name}/voila/render/notebooks/digits_cnn/demo.ipynb")
         wait_for_pad(page)
         draw(page, place(DIGITS["7"], 70, 50, 150))
