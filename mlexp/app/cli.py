@@ -177,16 +177,23 @@ def _ready(text: str) -> dict[str, int]:
     return ready
 
 
-def cmd_class(args) -> None:
-    token = args.token or secrets.token_urlsafe(6)
-    teacher = args.teacher_token or secrets.token_urlsafe(9)
+def _certificate(args) -> tuple[str | None, str | None]:
+    """The https certificate and key of `--certfile`/`--keyfile`, a self-signed pair, or none (`--http`);
+    a file that cannot be used is one sentence now, before the server starts."""
     certfile, keyfile = args.certfile, args.keyfile
     if bool(certfile) != bool(keyfile):
         raise Failure("Give both --certfile and --keyfile (the certificate and its private key).")
     if not args.http and not certfile:
         certfile, keyfile = certificate.self_signed(cache_dir(), args.hostname)
     if certfile:
-        certificate.ssl_context(Path(certfile), Path(keyfile))  # a file that cannot be used: one sentence now
+        certificate.ssl_context(Path(certfile), Path(keyfile))
+    return certfile, keyfile
+
+
+def cmd_class(args) -> None:
+    token = args.token or secrets.token_urlsafe(6)
+    teacher = args.teacher_token or secrets.token_urlsafe(9)
+    certfile, keyfile = _certificate(args)
     ready = {"index": 1, **(args.ready or {})}
     config = classroom.configure(
         ip=args.ip, port=args.port, token=token, teacher_token=teacher, certfile=str(certfile or ""),
@@ -221,13 +228,7 @@ def cmd_hub(args) -> None:
     teacher_password = args.teacher_password or secrets.token_urlsafe(24)
     if len(password) < 8 or len(teacher_password) < 32:
         raise Failure("The class password needs 8 characters or more, the teacher's 32 or more.")
-    certfile, keyfile = args.certfile, args.keyfile
-    if bool(certfile) != bool(keyfile):
-        raise Failure("Give both --certfile and --keyfile (the certificate and its private key).")
-    if not args.http and not certfile:
-        certfile, keyfile = certificate.self_signed(cache_dir(), args.hostname)
-    if certfile:
-        certificate.ssl_context(Path(certfile), Path(keyfile))  # a file that cannot be used: one sentence now
+    certfile, keyfile = _certificate(args)
     state = (args.state_dir or cache_dir() / "hub").resolve()
     state.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.environ.update({
@@ -259,6 +260,16 @@ def _score(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a score from 0 to 1")
     return value
+
+
+def _https_options(p: argparse.ArgumentParser) -> None:
+    """The certificate options `mlexp class` and `mlexp hub` share."""
+    p.add_argument("--certfile", help="your https certificate (PEM; default: a self-signed one)")
+    p.add_argument("--keyfile", help="its private key (PEM)")
+    p.add_argument("--hostname", action="append", default=[],
+                   help="another name students use for this machine, for the self-signed certificate")
+    p.add_argument("--http", action="store_true", help="plain http (behind your own https proxy; "
+                   "browsers then give the camera only on localhost)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -306,12 +317,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--port", type=int, default=8866)
     c.add_argument("--token", help="the class password (default: a new one, printed)")
     c.add_argument("--teacher-token", help="opens the teacher page (default: a new one, printed)")
-    c.add_argument("--certfile", help="your https certificate (PEM; default: a self-signed one)")
-    c.add_argument("--keyfile", help="its private key (PEM)")
-    c.add_argument("--hostname", action="append", default=[],
-                   help="another name students use for this machine, for the self-signed certificate")
-    c.add_argument("--http", action="store_true", help="plain http (behind your own https proxy; "
-                   "browsers then give the camera only on localhost)")
+    _https_options(c)
     c.add_argument("--ready", type=_ready, help="kernels kept ready per dashboard: digits_cnn=30,rps_hand=10")
     c.add_argument("--ready-default", type=int, default=1, help="kernels kept ready for every other dashboard")
     c.add_argument("--cull-idle", type=int, default=900, help="seconds before an idle dashboard's kernel "
@@ -327,11 +333,7 @@ def parser() -> argparse.ArgumentParser:
     h.add_argument("--password", help="the class password, 8 characters or more (default: a new one, printed)")
     h.add_argument("--teacher", default="teacher", help="the teacher's (admin's) name")
     h.add_argument("--teacher-password", help="the teacher's password, 32 characters or more (default: new, printed)")
-    h.add_argument("--certfile", help="your https certificate (PEM; default: a self-signed one)")
-    h.add_argument("--keyfile", help="its private key (PEM)")
-    h.add_argument("--hostname", action="append", default=[],
-                   help="another name students use for this machine, for the self-signed certificate")
-    h.add_argument("--http", action="store_true", help="plain http (behind your own https proxy)")
+    _https_options(h)
     h.add_argument("--max-students", type=int, default=40, help="students' servers running at once")
     h.add_argument("--cull-idle", type=int, default=3600, help="seconds before an idle student's server is stopped")
     h.add_argument("--state-dir", type=Path, help="the hub's database and secrets (default: ~/.cache/mlexp/hub)")
