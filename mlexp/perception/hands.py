@@ -11,9 +11,9 @@ import numpy as np
 from PIL import Image
 
 from mlexp.core.litert import LiteRTModel, ModelMissing
-from mlexp.core.metrics import iou
 from mlexp.core.paths import find_model
 from mlexp.inputs.pictures import fit, letterbox, rgb_array, square_crop
+from mlexp.perception.anchors import detections, ssd_anchors
 
 HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (
     (0, 1), (1, 2), (2, 3), (3, 4),  # thumb
@@ -29,31 +29,7 @@ PALM_SIZE, LANDMARK_SIZE = 192, 224
 PRESENCE = 0.5  # below it: no hand
 
 
-def _anchors() -> np.ndarray:
-    """(2016, 2) anchor centres in [0, 1]: strides 8, 16, 16, 16, two anchors per cell per layer,
-    the three stride-16 layers merged (6 per cell); ordered y, then x, then anchor."""
-    centres = []
-    for stride, per_cell in ((8, 2), (16, 6)):
-        n = PALM_SIZE // stride
-        y, x = np.meshgrid((np.arange(n) + 0.5) / n, (np.arange(n) + 0.5) / n, indexing="ij")
-        centres.append(np.repeat(np.stack([x.ravel(), y.ravel()], 1), per_cell, axis=0))
-    return np.concatenate(centres).astype(np.float32)
-
-
-ANCHORS = _anchors()
-
-
-def _weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, threshold: float = 0.3):
-    """MediaPipe's weighted non-maximum suppression: each best remaining detection is replaced by
-    the score-weighted mean of those overlapping it (IoU > threshold); yields (box, points, score)."""
-    order = np.argsort(-scores)
-    while len(order):
-        overlap = iou(boxes[order[0]], boxes[order]) > threshold
-        overlap[0] = True  # the best itself, even a box with no area (else it never leaves)
-        group, weights = order[overlap], scores[order[overlap]][:, None]
-        yield ((boxes[group] * weights).sum(0) / weights.sum(), (points[group] * weights[:, :, None]).sum(0)
-               / weights.sum(), float(scores[order[0]]))
-        order = order[~overlap]
+ANCHORS = ssd_anchors(PALM_SIZE, ((8, 2), (16, 6)))  # 24x24x2 + 12x12x6 = 2016
 
 
 def _angle(start: np.ndarray, end: np.ndarray) -> float:
@@ -126,18 +102,9 @@ class HandFinder:
         in the image's pixels."""
         image = rgb_array(image)
         scale, _, pad = fit(image.shape[1], image.shape[0], PALM_SIZE, centre=True)
-        pad = np.array(pad)
         frame = letterbox(image, PALM_SIZE, centre=True)[0].astype(np.float32)  # black borders
         raw, logits = self.palm.run(frame[None] / 255.0)
-        scores = 1 / (1 + np.exp(-np.clip(logits[0, :, 0], -100, 100)))
-        keep = scores >= 0.5
-        if not keep.any():
-            return []
-        raw, anchors = raw[0, keep] / PALM_SIZE, ANCHORS[keep]
-        centre, half = raw[:, :2] + anchors, raw[:, 2:4] / 2
-        boxes = (np.concatenate([centre - half, centre + half], 1) * PALM_SIZE - np.tile(pad, 2)) / scale
-        points = ((raw[:, 4:].reshape(-1, 7, 2) + anchors[:, None]) * PALM_SIZE - pad) / scale
-        return list(_weighted_nms(boxes, points, scores[keep]))
+        return detections(raw[0], logits[0, :, 0], ANCHORS, PALM_SIZE, scale, pad, keypoints=7, threshold=0.5)
 
     def _landmarks(self, image: np.ndarray, rect, found_by: str) -> Hand:
         """The landmark model on the rotated square `rect` (centre x, centre y, side, angle) of the image."""
