@@ -131,13 +131,20 @@ def accounts(tag: str) -> list[str]:
     return [p.pw_name for p in pwd.getpwall() if p.pw_name.startswith(tag)]
 
 
-def remove_accounts(tag: str) -> None:
-    """Stop every process of this run's accounts, then remove the accounts and their homes."""
-    for name in accounts(tag):
-        subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
-    time.sleep(0.5)
-    for name in accounts(tag):
-        subprocess.run(["userdel", "--remove", "--force", name], capture_output=True)
+def remove_accounts(tag: str, tries: int = 5) -> None:
+    """Stop every process of this run's accounts, then remove the accounts and their homes (again while
+    any is left: a process still exiting can make userdel fail)."""
+    for _ in range(tries):
+        if not accounts(tag):
+            return
+        for name in accounts(tag):
+            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+        time.sleep(1)
+        for name in accounts(tag):
+            subprocess.run(["userdel", "--remove", "--force", name], capture_output=True)
+    left = accounts(tag)
+    if left:
+        print(f"hub_server: could not remove the accounts {left}", file=sys.stderr)
 
 
 @contextmanager
