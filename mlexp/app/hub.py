@@ -192,9 +192,9 @@ def reachable(path: Path, uid: int, gid: int) -> bool:
 
 def prepare_home(spawner, notebooks: Path = REPO_ROOT / "notebooks") -> None:
     """Pre-spawn hook: refuse on a full machine, give the student the notebooks and their own folders."""
-    guarantee = spawner.mem_guarantee or 0
-    if guarantee and free_memory() < guarantee:
-        raise web.HTTPError(503, f"This machine has {free_memory() // 2**20} MiB of memory free and a student's "
+    guarantee, free = spawner.mem_guarantee or 0, free_memory()
+    if guarantee and free < guarantee:
+        raise web.HTTPError(503, f"This machine has {free // 2**20} MiB of memory free and a student's "
                             f"server needs {guarantee // 2**20} MiB: ask your teacher to stop idle servers.")
     account = pwd.getpwnam(spawner.user.name)
     for needed in (Path(spawner.cmd[0]), Path(os.path.realpath(sys.executable)), Path(sysconfig.get_paths()["stdlib"])):

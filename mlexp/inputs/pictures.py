@@ -100,6 +100,16 @@ def square_crop(picture, x: int, y: int, side: int, size: int) -> np.ndarray:
     return square_image(a[rows][:, cols], size)
 
 
+def rotated_crop(image: np.ndarray, cx: float, cy: float, side: float, angle: float, size: int) -> Image.Image:
+    """The size x size picture of the side x side square of an (H, W, 3) uint8 image centred on (cx, cy)
+    and turned by `angle` (radians, image y down): crop pixel (u, v) is the image's point
+    centre + R(angle) ((u, v) - size/2) side/size (bilinear; black outside the image)."""
+    c, s, k = np.cos(angle), np.sin(angle), side / size
+    half = size / 2 * k
+    affine = (c * k, -s * k, cx - half * (c - s), s * k, c * k, cy - half * (s + c))
+    return Image.fromarray(image).transform((size, size), Image.AFFINE, affine, Image.BILINEAR)
+
+
 def fit(width: int, height: int, size: int, centre: bool = False):
     """How a width x height picture fits a size x size square, aspect kept: (scale (square pixels
     per picture pixel), (width, height) scaled, (left, top) where it goes: the top-left corner,

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from mlexp.core.litert import LiteRTModel, ModelMissing
 from mlexp.core.paths import find_model
-from mlexp.inputs.pictures import fit, letterbox, rgb_array
+from mlexp.inputs.pictures import fit, letterbox, rgb_array, rotated_crop
 from mlexp.perception.anchors import detections, ssd_anchors
 
 FACE_SIZE = 192
@@ -46,13 +45,10 @@ class Face:
     def aligned(self, image: np.ndarray, size: int = 48, margin: float = 0.1, grey: bool = True) -> np.ndarray:
         """(size, size) uint8 grey (or (size, size, 3) RGB): the square around the box, enlarged by
         `margin` of its side on every side, turned so that the eyes are level."""
-        image = rgb_array(image, min_side=2, grey=False)
         x1, y1, x2, y2 = self.box
-        cx, cy, angle = (x1 + x2) / 2, (y1 + y2) / 2, self.roll
-        c, s, k = np.cos(angle), np.sin(angle), max(x2 - x1, y2 - y1, 1.0) * (1 + 2 * margin) / size
-        half = size / 2 * k  # crop pixel (u, v) -> image point: centre + R(angle) @ ((u, v) - size / 2) * k
-        affine = (c * k, -s * k, cx - half * (c - s), s * k, c * k, cy - half * (s + c))
-        crop = Image.fromarray(image).transform((size, size), Image.AFFINE, affine, Image.BILINEAR)
+        side = max(x2 - x1, y2 - y1, 1.0) * (1 + 2 * margin)
+        image = rgb_array(image, min_side=2, grey=False)
+        crop = rotated_crop(image, (x1 + x2) / 2, (y1 + y2) / 2, side, self.roll, size)
         return np.asarray(crop.convert("L") if grey else crop)
 
 

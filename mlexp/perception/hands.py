@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from mlexp.core.litert import LiteRTModel, ModelMissing
 from mlexp.core.paths import find_model
-from mlexp.inputs.pictures import fit, letterbox, rgb_array, square_crop
+from mlexp.inputs.pictures import fit, letterbox, rgb_array, rotated_crop, square_crop
 from mlexp.perception.anchors import detections, ssd_anchors
 
 HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (
@@ -110,9 +109,7 @@ class HandFinder:
         """The landmark model on the rotated square `rect` (centre x, centre y, side, angle) of the image."""
         cx, cy, side, angle = rect
         c, s, k = np.cos(angle), np.sin(angle), side / LANDMARK_SIZE
-        half = LANDMARK_SIZE / 2 * k  # crop pixel (u, v) -> image point: centre + R(angle) @ ((u, v) - 112) * k
-        affine = (c * k, -s * k, cx - half * (c - s), s * k, c * k, cy - half * (s + c))
-        crop = Image.fromarray(image).transform((LANDMARK_SIZE, LANDMARK_SIZE), Image.AFFINE, affine, Image.BILINEAR)
+        crop = rotated_crop(image, cx, cy, side, angle, LANDMARK_SIZE)
         points, presence, right, world = self.landmark.run(np.asarray(crop, np.float32)[None] / 255.0)
         # MediaPipe labels hands assuming a mirrored (selfie) image; its raw score is > 0.5 for what
         # looks like a right hand, i.e. the person's right hand in a non-mirrored image.

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import httpx
 import psutil
 
+from mlexp.app import hub
 from mlexp.experiments import REPO_ROOT
 
 from voila_server import _stop, free_port
@@ -31,9 +32,7 @@ TEACHER_PASSWORD = "teacher-password-of-forty-characters-123"
 PROXY = REPO_ROOT / ".venv" / "node_modules" / ".bin" / "configurable-http-proxy"
 
 
-def _open_to_all(path: Path) -> bool:
-    """Whether every account can reach `path` (each folder above it searchable by others)."""
-    return all(part.stat().st_mode & 0o001 for part in [*reversed(path.parents), path])
+NOBODY = 65534  # an account that owns nothing: what every account may reach
 
 
 def why_not() -> str | None:
@@ -45,7 +44,7 @@ def why_not() -> str | None:
     if not shutil.which("useradd"):
         return "no useradd on this machine"
     for needed in (Path(os.path.realpath(sys.executable)), Path(sysconfig.get_paths()["stdlib"]), REPO_ROOT):
-        if not _open_to_all(needed):
+        if not hub.reachable(needed, NOBODY, NOBODY):
             return f"students' accounts cannot reach {needed}: the checkout and its Python must be readable by all"
     return None
 
