@@ -3,20 +3,17 @@ playing a y4m the test writes: a held-out photo of a hand pasted into a real pho
 per gesture), the same photo with no hand, and a denied camera."""
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 import mlexp
 from mlexp.data.rps import RPS_LABELS, rps_files
-from widgets.camera import decode_jpeg
 
-from camera_page import CHROMIUM_CAMERA, GRANTED, hand_in_room, write_y4m
-from voila_server import CHROMIUM, CHROMIUM_ARGS, screenshot_folder, small_picture, watch
+from camera_page import as_sent, box_pixels, chromium, hand_in_room, wait_for_label_and_box, write_y4m
+from voila_server import screenshot_folder, small_picture, watch
 
 pytestmark = pytest.mark.browser
 RPS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "hand-gesture"]
@@ -27,13 +24,6 @@ PICTURED = {"rps_cnn": "scissors", "rps_mobilenet_v2": "rock", "rps_hand": "pape
 def frame(data_dir, photo: Path | None) -> np.ndarray:
     """The camera's picture: the room with the hand photo pasted at AT, SIDE wide (or none)."""
     return hand_in_room(data_dir, photo, AT, SIDE, SIZE)[0]
-
-
-def as_sent(picture: np.ndarray) -> np.ndarray:
-    """The frame as the demo's kernel gets it: 320 px wide, through JPEG."""
-    buffer = io.BytesIO()
-    Image.fromarray(picture).resize((320, 240)).save(buffer, "JPEG", quality=80)
-    return decode_jpeg(buffer.getvalue())
 
 
 def recognized_by_all(data_dir, label: str) -> Path:
@@ -54,15 +44,6 @@ def _fresh(model):
     return model
 
 
-def chromium(playwright, video: Path | None):
-    """Chromium whose fake camera plays `video`; None: a camera the user denies."""
-    if video is None:
-        args = CHROMIUM_ARGS + CHROMIUM_CAMERA + ["--deny-permission-prompts"]
-    else:
-        args = CHROMIUM_ARGS + CHROMIUM_CAMERA + GRANTED + [f"--use-file-for-fake-video-capture={video}"]
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-
-
 def open_dashboard(browser, server, name):
     page = browser.new_page(viewport={"width": 1100, "height": 800})
     page.set_default_timeout(60_000)
@@ -76,31 +57,6 @@ def shown(page) -> str:
     return page.locator(".mlexp-gesture").inner_text().strip()
 
 
-# In the page: how many pixels of the overlay's box colour (#1f6fc5) lie between `left` and `right`
-# (0-1 of the preview's width, as the page shows it: mirrored).
-BOX_PIXELS = """([left, right]) => {
-    const c = document.querySelector('canvas.mlexp-camera-overlay');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let y = 0; y < c.height; y++)
-      for (let x = Math.floor(left * c.width); x < right * c.width; x++) {
-        const i = 4 * (y * c.width + x);
-        if (d[i + 3] > 200 && d[i + 2] > 150 && d[i] < 80) n++;
-      }
-    return n; }"""
-
-
-def box_pixels(page, left: float, right: float) -> int:
-    return page.evaluate(BOX_PIXELS, [left, right])
-
-
-def wait_for_gesture_and_box(page, label: str, left: float, right: float) -> None:
-    """Wait until the page names `label` and the overlay's box lies between `left` and `right`."""
-    page.wait_for_function(f"""([label, left, right]) =>
-        document.querySelector('.mlexp-gesture').innerText.trim() === label && ({BOX_PIXELS})([left, right]) > 100""",
-                           arg=[label, left, right])
-
-
 @pytest.mark.parametrize("label", RPS_LABELS)
 def test_each_dashboard_names_the_gesture_and_boxes_the_hand(label, data_dir, server, playwright, tmp_path):
     video = tmp_path / f"{label}.y4m"
@@ -111,7 +67,7 @@ def test_each_dashboard_names_the_gesture_and_boxes_the_hand(label, data_dir, se
             page, problems = open_dashboard(browser, server, name)
             # The front camera's preview is mirrored: the hand, pasted at x 220-460 of 640, shows at 180-420.
             mirrored = (1 - (AT[0] + SIDE) / SIZE[0], 1 - AT[0] / SIZE[0])
-            wait_for_gesture_and_box(page, label, mirrored[0] - 0.05, mirrored[1] + 0.05)
+            wait_for_label_and_box(page, label, mirrored[0] - 0.05, mirrored[1] + 0.05)
             assert box_pixels(page, 0, mirrored[0] - 0.1) == 0 and box_pixels(page, mirrored[1] + 0.1, 1) == 0, name
             assert page.locator(".mlexp-bars").is_visible()
             if screenshot_folder() and PICTURED[name] == label:

@@ -13,18 +13,12 @@ from mlexp.core.errors import ModelMissing
 from mlexp.core.paths import SHIPPED_MODELS
 from mlexp.perception.faces import KEYPOINTS, FaceFinder
 
-PEOPLE = {"face.jpg": 4, "grace_hopper.bmp": 1}  # faces in view (face.jpg: a group of four)
-NO_FACE = ["bird.bmp", "cat.bmp", "cat_720p.jpg", "dog_segmentation.bmp", "dragonfly.bmp", "hot_dog.jpg", "owl.jpg",
-           "parrot.jpg", "pets.jpg", "sunflower.bmp", "kite_and_cold.jpg"]  # kite: people far away, their backs turned
+from photo_files import NO_FACE, PEOPLE, photo
 
 
 @pytest.fixture(scope="module")
 def finder():
     return FaceFinder()
-
-
-def photo(data_dir, name):
-    return np.asarray(Image.open(data_dir / "images" / name).convert("RGB"))
 
 
 def looks_like_a_face(face):

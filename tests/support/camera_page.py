@@ -1,8 +1,10 @@
 """Helpers for the camera's browser tests: a y4m video for Chromium's fake camera, a small
-notebook showing a Camera (written under notebooks/, git-ignored), and the widget's frame and
-ack messages as they cross the kernel websocket."""
+notebook showing a Camera (written under notebooks/, git-ignored), the widget's frame and
+ack messages as they cross the kernel websocket, a frame as the kernel gets it, Chromium with a
+fake camera, and the pixels of the boxes drawn over the preview."""
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -11,6 +13,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 from PIL import Image
+
+from widgets.camera import decode_jpeg
+
+from voila_server import CHROMIUM, CHROMIUM_ARGS
 
 CHROMIUM_CAMERA = ["--use-fake-device-for-media-stream"]  # plus --use-file-for-fake-video-capture=...
 GRANTED = ["--use-fake-ui-for-media-stream"]               # answers the permission prompt with yes
@@ -157,3 +163,46 @@ class Wire:
                 self.max_in_flight = max(self.max_in_flight, waiting)
             else:
                 self.acked.add(int(match.group(1)))
+
+
+def as_sent(picture: np.ndarray) -> np.ndarray:
+    """The frame as the demo's kernel gets it: 320 px wide, through JPEG."""
+    buffer = io.BytesIO()
+    Image.fromarray(picture).resize((320, 240)).save(buffer, "JPEG", quality=80)
+    return decode_jpeg(buffer.getvalue())
+
+
+def chromium(playwright, video: Path | None):
+    """Chromium whose fake camera plays `video`; None: a camera the user denies."""
+    if video is None:
+        args = CHROMIUM_ARGS + CHROMIUM_CAMERA + ["--deny-permission-prompts"]
+    else:
+        args = CHROMIUM_ARGS + CHROMIUM_CAMERA + GRANTED + [f"--use-file-for-fake-video-capture={video}"]
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+
+
+# In the page: how many pixels of the overlay's box colour (#1f6fc5) lie between `left` and `right`
+# (0-1 of the preview's width, as the page shows it: mirrored).
+BOX_PIXELS = """([left, right]) => {
+    const c = document.querySelector('canvas.mlexp-camera-overlay');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let y = 0; y < c.height; y++)
+      for (let x = Math.floor(left * c.width); x < right * c.width; x++) {
+        const i = 4 * (y * c.width + x);
+        if (d[i + 3] > 200 && d[i + 2] > 150 && d[i] < 80) n++;
+      }
+    return n; }"""
+
+
+def box_pixels(page, left: float, right: float) -> int:
+    """How many pixels of the overlay's boxes lie between `left` and `right` (see BOX_PIXELS)."""
+    return page.evaluate(BOX_PIXELS, [left, right])
+
+
+def wait_for_label_and_box(page, label: str, left: float, right: float) -> None:
+    """Wait until the page names `label` (a gesture, an expression) and the overlay's box lies
+    between `left` and `right`."""
+    page.wait_for_function(f"""([label, left, right]) =>
+        document.querySelector('.mlexp-gesture').innerText.trim() === label && ({BOX_PIXELS})([left, right]) > 100""",
+                           arg=[label, left, right])

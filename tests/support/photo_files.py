@@ -1,5 +1,5 @@
 """Photo files for tests, made on the spot: every kind of bad input, and real photos (the data
-mirror's, else scikit-image's, found by path) in odd forms."""
+mirror's, else scikit-image's, found by path) in odd forms; the mirror's photos with and without faces."""
 from __future__ import annotations
 
 import io
@@ -7,9 +7,19 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from mlexp.predictors.photo_classifier import real_photos
+
+PEOPLE = {"face.jpg": 4, "grace_hopper.bmp": 1}  # faces in view (face.jpg: a group of four)
+NO_FACE = ["bird.bmp", "cat.bmp", "cat_720p.jpg", "dog_segmentation.bmp", "dragonfly.bmp", "hot_dog.jpg", "owl.jpg",
+           "parrot.jpg", "pets.jpg", "sunflower.bmp", "kite_and_cold.jpg"]  # kite: people far away, their backs turned
+
+
+def photo(data_dir, name):
+    """A photo of the mirror's images/ as an RGB array."""
+    return np.asarray(Image.open(data_dir / "images" / name).convert("RGB"))
 
 
 def png_claiming(width: int, height: int) -> bytes:
