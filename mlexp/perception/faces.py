@@ -1,6 +1,7 @@
 """A face finder: MediaPipe's BlazeFace, full range (`models/face/`), run with LiteRT and numpy, no
 TensorFlow. `FaceFinder().find(rgb)` gives every face in view (`Face`: box, six keypoints, score),
-largest first; `Face.aligned` crops one upright, eyes level, for a classifier.
+largest first; `Face.aligned` crops one upright, eyes level, for a classifier; `FaceTracker`
+numbers them from frame to frame; `FaceFinder.tight_crop` tells whether a picture is itself a face.
 
 The full-range model, not the short-range one: on the mirror's photos of animals, plants and food the
 short-range model scored dogs' faces up to 0.89 (a face at >= 0.5), the full-range one 0.31 at most,
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from mlexp.core.litert import LiteRTModel, ModelMissing
+from mlexp.core.metrics import iou
 from mlexp.core.paths import find_model
 from mlexp.inputs.pictures import fit, letterbox, rgb_array, rotated_crop
 from mlexp.perception.anchors import detections, ssd_anchors
@@ -21,6 +23,7 @@ FACE_SIZE = 192
 ANCHORS = ssd_anchors(FACE_SIZE, ((4, 1),))  # 48x48 cells, one anchor each: 2304
 KEYPOINTS = ("right eye", "left eye", "nose tip", "mouth", "right ear", "left ear")  # the person's right and left
 THRESHOLD = 0.6  # MediaPipe's own for this model
+TIGHT_THRESHOLD = 0.4  # a framed tight crop (`FaceFinder.tight_crop`) scores lower: its size decides too
 
 
 @dataclass
@@ -74,3 +77,50 @@ class FaceFinder:
         found = detections(raw[0], logits[0, :, 0], ANCHORS, FACE_SIZE, scale, pad, keypoints=6, threshold=threshold)
         faces = [Face(tuple(float(v) for v in box), points, score) for box, points, score in found]
         return sorted(faces, key=lambda face: -face.area)
+
+    def tight_crop(self, image: np.ndarray) -> Face | None:
+        """The face, when an image is itself a tight crop of one (as FER2013's faces are), or None.
+        The finder misses faces that fill the whole picture; put in the middle of a frame twice its
+        size (the border repeating its edge pixels), a face crop looks like a face again. It counts
+        when the finder scores it >= TIGHT_THRESHOLD, its box is at least half the picture's side
+        and its centre within a quarter of the side of the picture's centre. On 300 of FER2013's
+        faces the boxes measured 0.63 (5th percentile) to 0.9 (median) of the side, their centres
+        within 0.15; on the mirror's photos without faces, at 48, 96 and 200 px, the finder's best
+        guesses scored up to 0.56 but their boxes were a third of the side at most. This finds
+        86.4% of the first 1,000 publictest faces."""
+        image = rgb_array(image, min_side=2, grey=False)
+        h, w = image.shape[:2]
+        framed = np.pad(image, ((h // 2, h // 2), (w // 2, w // 2), (0, 0)), mode="edge")
+        for face in self.find(framed, TIGHT_THRESHOLD):
+            x1, y1, x2, y2 = face.box
+            side = max(x2 - x1, y2 - y1) / max(w, h)
+            if side >= 0.5 and abs((x1 + x2) / 2 - w) <= w / 4 and abs((y1 + y2) / 2 - h) <= h / 4:
+                return Face((x1 - w // 2, y1 - h // 2, x2 - w // 2, y2 - h // 2),
+                            face.keypoints - [w // 2, h // 2], face.score)
+        return None
+
+
+class FaceTracker:
+    """Follows the faces of a video from frame to frame: a face keeps its number while its box
+    overlaps the one it had in the last frame (intersection over union >= `min_iou`); a new face
+    takes the next number. A face missing from a frame is forgotten (nothing is guessed)."""
+
+    def __init__(self, min_iou: float = 0.3):
+        self.min_iou = min_iou
+        self.boxes: dict[int, np.ndarray] = {}  # number -> box in the last frame
+        self.next_number = 1
+
+    def follow(self, faces: list[Face]) -> list[int]:
+        """The number of each face (in the order given)."""
+        free, numbers = dict(self.boxes), []
+        for face in faces:
+            box = np.asarray(face.box, float)
+            overlaps = {n: float(iou(box, old[None])[0]) for n, old in free.items()}
+            number = max(overlaps, key=overlaps.get, default=None)
+            if number is None or overlaps[number] < self.min_iou:
+                number, self.next_number = self.next_number, self.next_number + 1
+            else:
+                del free[number]
+            numbers.append(number)
+        self.boxes = {n: np.asarray(face.box, float) for n, face in zip(numbers, faces)}
+        return numbers
