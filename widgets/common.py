@@ -1,6 +1,6 @@
 """What the widgets share: the stylesheet (sent to the page once), HTML boxes styled by it,
-the one-sentence notice shown instead of a traceback, the kernel's timer, a hand's overlay
-on the camera preview, a photo shown with boxes on it, and closing a composed widget for good."""
+the one-sentence notice shown instead of a traceback, the kernel's timer, the overlay of what
+was found on the camera preview, a photo shown with boxes on it, and closing a composed widget for good."""
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 HERE = Path(__file__).parent
 log = logging.getLogger("mlexp.widgets")
-BOX_COLOR = "#1f6fc5"  # a hand's box on the camera preview
+BOX_COLOR = "#1f6fc5"  # a hand's or a face's box on the camera preview
 
 
 class Stylesheet(anywidget.AnyWidget):
@@ -84,14 +84,19 @@ def call_later(seconds: float, callback: Callable) -> Callable[[], None]:
     return handle.cancel
 
 
-def hand_overlay(shape, label: str, probabilities, result, connections) -> dict:
-    """A Camera overlay of a hand's box (labelled) and skeleton (`result`'s "box" and "landmarks"
-    in the frame's pixels), in coordinates normalised to 0-1 by the frame's width and height."""
+def camera_overlay(shape, label: str, probabilities, result, connections=()) -> dict:
+    """A Camera overlay of what a view found in a frame, in coordinates normalised to 0-1 by the
+    frame's width and height: `result`'s "boxes" ([{"box", "label", "score", "number"}], faces say)
+    or its one "box" (a hand's, labelled), and the skeleton of its "landmarks", all in the frame's pixels."""
     height, width = shape[:2]
-    boxes, box = [], result.get("box")
-    if box is not None:
-        x1, y1, x2, y2 = (min(max(float(v) / size, 0.0), 1.0) for v, size in zip(box, (width, height) * 2))
-        boxes.append({"box": [x1, y1, x2, y2], "label": "hand" if label == "none" else label,
+
+    def normalised(box):
+        return [min(max(float(v) / size, 0.0), 1.0) for v, size in zip(box, (width, height) * 2)]
+
+    boxes = [{"box": normalised(b["box"]), "label": (f"{b['number']}: " if b.get("number") else "") + b["label"],
+              "score": float(b["score"]), "color": BOX_COLOR} for b in result.get("boxes") or ()]
+    if not boxes and result.get("box") is not None:
+        boxes.append({"box": normalised(result["box"]), "label": "hand" if label == "none" else label,
                       "score": probabilities.get(label, 0.0), "color": BOX_COLOR})
     landmarks = result.get("landmarks")
     points = [[float(x) / width, float(y) / height] for x, y in ([] if landmarks is None else landmarks)]
