@@ -109,7 +109,8 @@ def cmd_train(args) -> None:
     target = parameters.get("MODEL_DIR") or experiments.models_dir()
     print(f"Training {e.name} with {e.train_notebook}" + (" (quick mode)" if args.quick else ""))
     try:
-        notebooks.run(e.train_notebook, parameters, progress=lambda line: print(line, flush=True))
+        notebooks.run(e.train_notebook, parameters, timeout=None,  # a full training may take hours on a CPU
+                      progress=lambda line: print(line, flush=True))
     except CellExecutionError as error:
         raise Failure(f"{e.train_notebook} stopped with {error.ename}: {error.evalue}") from None
     print(f"Model written to {Path(target) / e.name}")

@@ -10,9 +10,10 @@ from nbclient import NotebookClient
 from mlexp.experiments import REPO_ROOT
 
 
-def run(path: str | Path, parameters: dict | None = None, timeout: int = 3600, progress=print):
+def run(path: str | Path, parameters: dict | None = None, timeout: int | None = 3600, progress=print):
     """Execute the notebook at `path` (relative to the repo) with `parameters` overriding the
-    cell tagged `parameters`; return the executed notebook. Raises on the first failing cell."""
+    cell tagged `parameters`; return the executed notebook. Raises on the first failing cell, or
+    on a cell running longer than `timeout` seconds (None: no limit)."""
     path = Path(path)
     if not path.is_absolute():
         path = REPO_ROOT / path

@@ -290,13 +290,14 @@ def show_examples(x, y, labels, count=20, columns=10):
 
 
 def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batch_size=128, seed=0,
-        from_logits=False, weight_decay=None, label_smoothing=0.0) -> float:
+        from_logits=False, weight_decay=None, label_smoothing=0.0, callbacks=()) -> float:
     """Train `model` with Adam (AdamW with `weight_decay`) and a cosine-decaying learning rate,
     showing live curves; returns the training time in seconds. `train` and `validation` are
     (x, y) pairs or tf.data datasets (already batched; their labels class numbers, or one-hot
     vectors as `photo_dataset(classes=...)` gives); `from_logits` when the model outputs logits
     rather than probabilities; `label_smoothing` (one-hot labels only) aims at 1 - s (plus s
-    shared by all classes) instead of 1 for the right class."""
+    shared by all classes) instead of 1 for the right class; `callbacks`: more Keras callbacks
+    (a checkpoint of a long run, say)."""
     if isinstance(train, tf.data.Dataset):
         data, steps = train, int(train.cardinality())
     else:
@@ -313,7 +314,7 @@ def fit(model, train, validation, epochs, augment=None, learning_rate=1e-3, batc
     model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
     started = time.time()
     model.fit(data, validation_data=validation, epochs=epochs, verbose=0,
-              callbacks=[LiveProgress(epochs)], shuffle=False)  # the datasets shuffle anew each epoch
+              callbacks=[LiveProgress(epochs), *callbacks], shuffle=False)  # the datasets shuffle anew each epoch
     return time.time() - started
 
 
@@ -370,10 +371,10 @@ def held_out(model, test, labels, batch_size=1000) -> float:
     return accuracy
 
 
-def export_checked(model, name: str, out_dir, card: dict) -> dict:
+def export_checked(model, name: str, out_dir, card: dict, runtime_model: keras.Model | None = None) -> dict:
     """Export (see `export`), then evaluate the LiteRT file on the held-out test split and add
     its overall and per-class accuracy to the card. Returns that report."""
-    out = export(model, name, out_dir, card)
+    out = export(model, name, out_dir, card, runtime_model)
     experiment = experiments.get(name)
     report = experiment.predictor.from_experiment(experiment, out).evaluate()
     add_to_card(out, test_accuracy=report["accuracy"], per_class_accuracy=report["per_class"])
