@@ -6,6 +6,8 @@ from .common import message
 from .drawing_classifier import DrawingClassifier
 from .drawing_game import DrawingGame
 from .drawing_pad import DrawingPad
+from .emotion_view import EmotionView
+from .face_game import FaceGame
 from .gallery import card, gallery
 from .gesture_view import GestureView
 from .object_detector import DetectionView
@@ -19,4 +21,4 @@ from .text_streamer import TextStreamer
 
 __all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "DrawingGame", "SumAnswerer", "TextStreamer",
            "message", "card", "gallery", "Camera", "GestureView", "RPSGame",
-           "PhotoClassifierView", "DetectionView", "PhotoPicker", "TeachView"]
+           "PhotoClassifierView", "DetectionView", "PhotoPicker", "TeachView", "EmotionView", "FaceGame"]

@@ -84,10 +84,11 @@ def call_later(seconds: float, callback: Callable) -> Callable[[], None]:
     return handle.cancel
 
 
-def camera_overlay(shape, label: str, probabilities, result, connections=()) -> dict:
+def camera_overlay(shape, label: str, probabilities, result, connections=(), subject: str = "hand") -> dict:
     """A Camera overlay of what a view found in a frame, in coordinates normalised to 0-1 by the
     frame's width and height: `result`'s "boxes" ([{"box", "label", "score", "number"}], faces say)
-    or its one "box" (a hand's, labelled), and the skeleton of its "landmarks", all in the frame's pixels."""
+    or its one "box" (labelled, or named `subject` before there is a label), and the skeleton of its
+    "landmarks", all in the frame's pixels."""
     height, width = shape[:2]
 
     def normalised(box):
@@ -96,7 +97,7 @@ def camera_overlay(shape, label: str, probabilities, result, connections=()) -> 
     boxes = [{"box": normalised(b["box"]), "label": (f"{b['number']}: " if b.get("number") else "") + b["label"],
               "score": float(b["score"]), "color": BOX_COLOR} for b in result.get("boxes") or ()]
     if not boxes and result.get("box") is not None:
-        boxes.append({"box": normalised(result["box"]), "label": "hand" if label == "none" else label,
+        boxes.append({"box": normalised(result["box"]), "label": subject if label == "none" else label,
                       "score": probabilities.get(label, 0.0), "color": BOX_COLOR})
     landmarks = result.get("landmarks")
     points = [[float(x) / width, float(y) / height] for x, y in ([] if landmarks is None else landmarks)]

@@ -61,7 +61,7 @@ class GestureView(w.VBox):
             result = self.classify(frame)
             label = str(result.get("label") or "none")
             probabilities = {str(k): float(p) for k, p in (result.get("probabilities") or {}).items()}
-            overlay = camera_overlay(frame.shape, label, probabilities, result, self.connections)
+            overlay = camera_overlay(frame.shape, label, probabilities, result, self.connections, self.subject)
         except Exception as error:  # one sentence, and the next frame tries again (a bug is logged)
             self._failure = f"Could not recognize the last frame: {sentence(error)}."
             return self._status()

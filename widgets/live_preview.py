@@ -57,6 +57,7 @@ class LivePreview(w.HBox):
         found = hand or face
         result = {"box": None if found is None else found.box,
                   "landmarks": None if hand is None else hand.landmarks[:, :2]}
-        self.camera.overlay = camera_overlay(frame.shape, label, probabilities, result, self.connections)
+        self.camera.overlay = camera_overlay(frame.shape, label, probabilities, result, self.connections,
+                                             self.subject or "picture")
         if hasattr(self.camera, "seen"):  # nobody in view for minutes: the camera stops
             self.camera.seen(reading is not None)
