@@ -8,9 +8,11 @@ from pathlib import Path
 from mlexp.core import errors
 from mlexp.core.litert import Predictor
 from mlexp.core.paths import REPO_ROOT, find_model, model_dirs, models_dir  # noqa: F401 (REPO_ROOT: mlexp.experiments.REPO_ROOT, public)
+from mlexp.data.fer import EMOTIONS
 from mlexp.data.rps import RPS_LABELS
 from mlexp.predictors.detection import Detector
 from mlexp.predictors.drawing import Classifier
+from mlexp.predictors.emotions import EmotionClassifier
 from mlexp.predictors.gestures import GestureClassifier
 from mlexp.predictors.photo_classifier import PhotoClassifier
 from mlexp.predictors.summation import Adder
@@ -26,6 +28,7 @@ PREDICTORS: dict[str, type[Predictor]] = {
     "hand-gesture": GestureClassifier,
     "object-detection": Detector,
     "image-classification": PhotoClassifier,
+    "facial-expression": EmotionClassifier,
     TAUGHT: TaughtClassifier,
 }
 
@@ -134,6 +137,10 @@ EXPERIMENTS: dict[str, Experiment] = {
                    summary="Drop a photo or take a snapshot: an ImageNet MobileNetV2 names the five most likely "
                    "of 1000 classes, with their probabilities and the region it looked at.",
                    task="image-classification", dataset="imagenet", picture="docs/images/image_classification.png"),
+        Experiment(name="emotions", title="Emotions from the camera",
+                   summary="Look at the camera: every face is boxed with its expression (angry, disgust, fear, happy, "
+                   "sad, surprise, neutral) and the seven probabilities, live. Play: make the face it asks for.",
+                   task="facial-expression", dataset="fer2013", labels=EMOTIONS, picture="docs/images/emotions.png"),
         Experiment(name="teach", title="Teach it your own classes",
                    summary="Name 2 to 10 classes, hold a button to record each from the camera (or upload pictures), "
                    "train in seconds, look under the hood, then use or export your model.",

@@ -25,10 +25,16 @@ def _from_csv(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """The faces of one split from Kaggle's fer2013.csv (emotion, pixels, Usage)."""
     faces, labels = [], []
     with path.open(newline="") as f:
-        for row in csv.DictReader(f):
+        reader = csv.DictReader(f)
+        if not {"emotion", "pixels", "Usage"} <= set(reader.fieldnames or ()):
+            raise DataUnavailable(f"{path} is not the challenge's fer2013.csv: it needs the columns emotion, "
+                                  "pixels and Usage.")
+        for row in reader:
             if row["Usage"] == SPLITS[split]:
                 faces.append(np.array(row["pixels"].split(), dtype=np.uint8).reshape(48, 48))
                 labels.append(int(row["emotion"]))
+    if not faces:
+        raise DataUnavailable(f"{path} has no faces of the {SPLITS[split]} split.")
     return np.stack(faces), np.array(labels, dtype=np.int64)
 
 

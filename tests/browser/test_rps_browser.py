@@ -12,8 +12,18 @@ import pytest
 import mlexp
 from mlexp.data.rps import RPS_LABELS, rps_files
 
-from camera_page import as_sent, box_pixels, chromium, hand_in_room, wait_for_label_and_box, write_y4m
-from voila_server import screenshot_folder, small_picture, watch
+from camera_page import (
+    as_sent,
+    box_pixels,
+    chromium,
+    hand_in_room,
+    open_dashboard,
+    shown,
+    wait_for_frames,
+    wait_for_label_and_box,
+    write_y4m,
+)
+from voila_server import screenshot_folder, small_picture
 
 pytestmark = pytest.mark.browser
 RPS = [name for name, e in mlexp.EXPERIMENTS.items() if e.task == "hand-gesture"]
@@ -42,19 +52,6 @@ def recognized_by_all(data_dir, label: str) -> Path:
 def _fresh(model):
     model.finder.reset()
     return model
-
-
-def open_dashboard(browser, server, name):
-    page = browser.new_page(viewport={"width": 1100, "height": 800})
-    page.set_default_timeout(60_000)
-    problems = watch(page, server.url)
-    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
-    page.locator(".mlexp-camera").wait_for()
-    return page, problems
-
-
-def shown(page) -> str:
-    return page.locator(".mlexp-gesture").inner_text().strip()
 
 
 @pytest.mark.parametrize("label", RPS_LABELS)
@@ -104,8 +101,7 @@ def test_no_hand_in_view_is_said_and_nothing_is_guessed(data_dir, server, playwr
     try:
         for name in RPS:
             page, problems = open_dashboard(browser, server, name)
-            page.wait_for_function("() => window.mlexpCameraTimings && "
-                                   "window.mlexpCameraTimings.filter(t => t.acked).length >= 10")
+            wait_for_frames(page)
             assert shown(page) == "No hand in view"
             assert not page.locator(".mlexp-bars").is_visible()
             assert box_pixels(page, 0, 1) == 0

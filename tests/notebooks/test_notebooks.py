@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -101,6 +102,22 @@ def test_landmark_notebook_quick_mode_exports_a_working_model(data_dir, tmp_path
 
 
 @pytest.mark.slow
+def test_emotions_notebook_quick_mode_exports_a_working_model(data_dir, tmp_path, monkeypatch):
+    nb = notebooks.run("notebooks/emotions/train.ipynb", {**QUICK, "MODEL_DIR": str(tmp_path)}, progress=lambda _: None)
+    assert len(outputs(nb, "image/png")) >= 5  # faces, augmented faces, curves, confusion matrix, mistakes
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "mini-Xception of fer: " in text  # the peer, measured on the same faces
+    card = json.loads((tmp_path / "emotions" / "card.json").read_text())
+    assert card["split"] == {"train": QUICK["TRAIN_SAMPLES"], "test": 3589} and card["epochs"] == QUICK["EPOCHS"]
+    assert card["test_accuracy"] > 0.2 and abs(card["test_accuracy"] - card["test_accuracy_keras"]) < 0.01
+    assert np.array(card["confusion_matrix"]).sum() == 3589 and "no licence" in card["data_licence"]
+    monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))
+    model = mlexp.load("emotions")
+    assert model.predict(Image.new("RGB", (64, 48))).label == "none"
+    assert model.read(np.zeros((2, 48, 48), np.uint8))[1].shape == (2, 256)  # the teach experiment's features
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SEQUENCES)
 def test_sequence_notebook_quick_mode_exports_a_working_model(name, data_dir, tmp_path, monkeypatch):
     nb = notebooks.run(f"notebooks/{name}/train.ipynb", {**QUICK, "MODEL_DIR": str(tmp_path)},
@@ -166,7 +183,8 @@ def test_gallery_notebook_runs():
     assert len(outputs(nb, "application/vnd.jupyter.widget-view+json")) == 1
 
 
-@pytest.mark.parametrize("name", ["digits_cnn", "sketch_cnn", "numbers_summation", "text_shakespeare", "rps_hand"])
+@pytest.mark.parametrize("name", ["digits_cnn", "sketch_cnn", "numbers_summation", "text_shakespeare", "rps_hand",
+                                  "emotions"])
 def test_demo_notebook_without_a_model_says_how_to_train_it(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))  # inherited by the kernel
     nb = notebooks.run(f"notebooks/{name}/demo.ipynb", progress=lambda _: None)

@@ -14,9 +14,10 @@ import nbformat
 import numpy as np
 from PIL import Image
 
+import mlexp
 from widgets.camera import decode_jpeg
 
-from voila_server import CHROMIUM, CHROMIUM_ARGS
+from voila_server import CHROMIUM, CHROMIUM_ARGS, watch
 
 CHROMIUM_CAMERA = ["--use-fake-device-for-media-stream"]  # plus --use-file-for-fake-video-capture=...
 GRANTED = ["--use-fake-ui-for-media-stream"]               # answers the permission prompt with yes
@@ -206,3 +207,24 @@ def wait_for_label_and_box(page, label: str, left: float, right: float) -> None:
     page.wait_for_function(f"""([label, left, right]) =>
         document.querySelector('.mlexp-gesture').innerText.trim() === label && ({BOX_PIXELS})([left, right]) > 100""",
                            arg=[label, left, right])
+
+
+def open_dashboard(browser, server, name: str):
+    """A camera dashboard's page (1100x800) once its camera widget is there, and the list of
+    problems `voila_server.watch` collects."""
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.set_default_timeout(60_000)
+    problems = watch(page, server.url)
+    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
+    page.locator(".mlexp-camera").wait_for()
+    return page, problems
+
+
+def shown(page) -> str:
+    """What the dashboard names (a gesture, an expression, or no hand or face in view)."""
+    return page.locator(".mlexp-gesture").inner_text().strip()
+
+
+def wait_for_frames(page, count: int = 10) -> None:
+    """Wait until the kernel has acknowledged `count` camera frames."""
+    page.wait_for_function("n => (window.mlexpCameraTimings || []).filter(t => t.acked).length >= n", arg=count)
