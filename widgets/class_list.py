@@ -107,7 +107,7 @@ class ClassList(w.VBox):
         except ValueError as error:  # not a picture: one sentence, the samples stay
             return self.say(f"{first_line(error)}.")
         if reading is None:
-            return self.say(f"No hand was found in {name}: it was not added.")
+            return self.say(f"No {self.project.kind} was found in {name}: it was not added.")  # hand or face
         self.project.add(index, reading, name)
         self.show_samples(index)
         self.say(f"Added {name} to {self.project.classes[index]!r}.", good=True)

@@ -27,6 +27,8 @@ from .sample_strip import Thumbnails
 from .teach_session import TeachSession
 from .training_panel import TrainingPanel
 
+FOUND = {"hand": "hand", "face": "face"}  # kinds of features read from something found in the frame
+
 
 class TeachView(w.VBox):
     """The whole experiment; `camera` is a `widgets.Camera` (or a fake with `on_frame` and
@@ -39,11 +41,12 @@ class TeachView(w.VBox):
         self.session = TeachSession(teach)
         self.recorder = Recorder(record_rate, clock)
         self.thumbnails = Thumbnails()
-        self.kind = w.ToggleButtons(options=[("Image: objects, faces, anything", "image"), ("Hand: gestures", "hand")],
+        self.kind = w.ToggleButtons(options=[("Image: objects, anything", "image"), ("Hand: gestures", "hand"),
+                                             ("Face: expressions, who is who", "face")],
                                     value=self.project.kind, style={"button_width": "auto"})
         self.kind.observe(self._kind_changed, "value")
         self.status = html_box("mlexp-message")
-        self.preview = LivePreview(camera, self.project.classes, connections)
+        self.preview = LivePreview(camera, self.project.classes, connections, FOUND.get(self.project.kind, ""))
         self.classes = ClassList(self.session, self.recorder, self.thumbnails, self._act, self._say,
                                  on_classes=self._classes_changed, on_samples=self._samples_changed, clock=clock)
         self.training = TrainingPanel(self.session, self.thumbnails, self._say)
@@ -104,7 +107,7 @@ class TeachView(w.VBox):
     # The camera -------------------------------------------------------------------------------
     def _frame(self, frame) -> None:
         sample = self.recorder.take()
-        if sample is None and self.head is None and self.project.kind != "hand":
+        if sample is None and self.head is None and self.project.kind not in FOUND:
             return  # nothing to record, preview or draw
         try:
             reading = self.session.reader().read(frame, track=True, sample=sample is not None)
@@ -132,6 +135,7 @@ class TeachView(w.VBox):
         self.kind.unobserve(self._kind_changed, "value")
         self.kind.value = project.kind
         self.kind.observe(self._kind_changed, "value")
+        self.preview.subject = FOUND.get(project.kind, "")
         self.training.show_settings()
         self.training.clear()
         self.preview.waiting()
@@ -139,6 +143,7 @@ class TeachView(w.VBox):
 
     def _kind_changed(self, change) -> None:
         self.project.kind = change["new"]
+        self.preview.subject = FOUND.get(self.project.kind, "")
         self.session.head = None
         self.preview.waiting()
 

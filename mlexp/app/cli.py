@@ -300,8 +300,9 @@ def parser() -> argparse.ArgumentParser:
     te = sub.add_parser("teach", help="train a model of your own classes: FOLDER holds one sub-folder of "
                         "pictures per class")
     te.add_argument("folder", type=Path)
-    te.add_argument("--features", choices=("image", "hand"), default="image",
-                    help="image: MobileNetV2's embedding (objects, anything); hand: the hand's 21 landmarks (gestures)")
+    te.add_argument("--features", choices=("image", "hand", "face"), default="image",
+                    help="image: MobileNetV2's embedding (objects, anything); hand: the hand's 21 landmarks "
+                         "(gestures); face: the emotion network's embedding of the largest face (expressions)")
     te.add_argument("--name", required=True, help="the model's folder name in models/ (or $MLEXP_MODELS_DIR)")
     te.add_argument("--epochs", type=int, help="training epochs (default 50)")
     te.add_argument("--replace", action="store_true", help="replace a model of that name, even a shipped one")

@@ -1,9 +1,11 @@
-"""What a taught model reads of a picture: its features, two kinds.
+"""What a taught model reads of a picture: its features, three kinds.
 
 - "image": the ImageNet MobileNetV2 embedding (1280 numbers) of the picture's centre square,
   from the photo classifier's file (`models/image_classification/`), for objects, faces, anything;
 - "hand": `hands.hand_features` (83 numbers) of the hand the hand finder sees, for gestures (the
-  background and the light do not matter; no hand, no sample).
+  background and the light do not matter; no hand, no sample);
+- "face": the emotion network's embedding (256 numbers, `models/emotions/`) of the largest face,
+  cropped upright as the network was trained (expressions, or who is who; no face, no sample).
 
 `reader(kind).read(picture)` gives a `Reading`: the features, a few augmented views of them
 (computed once, when the sample is taken, so training never reruns the feature model), a small
@@ -19,14 +21,18 @@ from PIL import Image, ImageEnhance
 
 from mlexp.core.paths import model_folder
 from mlexp.inputs.pictures import crop_box, model_input, rgb_array, rgb_image
+from mlexp.perception.faces import Face
 from mlexp.perception.hands import Hand, HandFinder, hand_features
 from mlexp.perception.imagenet import ImageNetModel
+from mlexp.predictors.emotions import EmotionClassifier
 
-KINDS = ("image", "hand")
-SIZES = {"image": 1280, "hand": 83}  # numbers per sample
+KINDS = ("image", "hand", "face")
+SIZES = {"image": 1280, "hand": 83, "face": 256}  # numbers per sample
 SOURCES = {"image": "the ImageNet MobileNetV2 embedding (1280 numbers) of models/image_classification",
            "hand": "the 21 landmarks of MediaPipe's hand models (models/hand) as 83 numbers "
-                   "(mlexp.perception.hands.hand_features)"}
+                   "(mlexp.perception.hands.hand_features)",
+           "face": "the embedding (256 numbers) of the emotion network of models/emotions, trained on FER2013, "
+                   "of the largest face found by MediaPipe's BlazeFace (models/face)"}
 THUMBNAIL = 128  # pixels, the longer side of a sample's thumbnail
 VIEWS = 2  # augmented views kept per sample
 
@@ -34,13 +40,15 @@ VIEWS = 2  # augmented views kept per sample
 @dataclass
 class Reading:
     """The features of one picture, `views` (VIEWS, d) of augmented copies, the thumbnail (JPEG
-    bytes) and `box` (x1, y1, x2, y2), the region read in the picture's pixels; `hand` for hands."""
+    bytes) and `box` (x1, y1, x2, y2), the region read in the picture's pixels; `hand` for hands,
+    `face` for faces."""
 
     features: np.ndarray
     views: np.ndarray
     thumbnail: bytes
     box: tuple[float, float, float, float]
     hand: Hand | None = None
+    face: Face | None = None
 
 
 def jpeg(pixels, side: int = THUMBNAIL, quality: int = 80) -> bytes:
@@ -118,8 +126,37 @@ class HandFeatures:
         return Reading(features, views, jpeg(hand.crop(rgb, THUMBNAIL, margin=0.1)), hand.box, hand)
 
 
+class FaceFeatures:
+    """The emotion network's embedding of the largest face in a picture, cropped upright as the
+    network reads faces. Views: the crop moved by up to 2 pixels and lit x0.7-1.3 (the network
+    already reads every face and its mirror image, so a mirrored view would change nothing)."""
+
+    kind = "face"
+
+    def __init__(self, num_threads: int = 2, seed: int = 0):
+        self.model = EmotionClassifier(model_folder("emotions"), num_threads=num_threads)
+        self.rng = np.random.default_rng(seed)
+
+    def _view(self, crop: np.ndarray) -> np.ndarray:
+        dy, dx = self.rng.integers(-2, 3, 2)
+        moved = np.pad(crop, 2, mode="edge")[2 + dy : 2 + dy + crop.shape[0], 2 + dx : 2 + dx + crop.shape[1]]
+        return np.clip(moved * self.rng.uniform(0.7, 1.3), 0, 255)
+
+    def read(self, picture, track: bool = False, sample: bool = True) -> Reading | None:
+        """None when no face is found (in a photo that is itself a tight face crop, the whole photo
+        is the face). `sample`: also the views and the thumbnail (the face as read)."""
+        faces, crops, _ = self.model.faces_and_crops(rgb_array(picture, min_side=2, grey=False), tight=not track)
+        if not faces:
+            return None
+        crop = crops[0]
+        views = [self._view(crop) for _ in range(VIEWS)] if sample else []
+        embedded = self.model.read(np.stack([crop, *views]))[1]
+        return Reading(embedded[0], embedded[1:].astype(np.float16), jpeg(crop) if sample else b"", faces[0].box,
+                       face=faces[0])
+
+
 def reader(kind: str, num_threads: int = 2):
-    """The feature reader of a kind ("image" or "hand")."""
+    """The feature reader of a kind ("image", "hand" or "face")."""
     if kind not in KINDS:
-        raise ValueError(f"Features are {' or '.join(repr(k) for k in KINDS)}, not {kind!r}.")
-    return (ImageFeatures if kind == "image" else HandFeatures)(num_threads)
+        raise ValueError(f"Features are {', '.join(repr(k) for k in KINDS)}, not {kind!r}.")
+    return {"image": ImageFeatures, "hand": HandFeatures, "face": FaceFeatures}[kind](num_threads)

@@ -58,7 +58,7 @@ class Sample:
 
 @dataclass
 class Project:
-    """Classes and their samples, of one kind of features ("image" or "hand")."""
+    """Classes and their samples, of one kind of features ("image", "hand" or "face")."""
 
     kind: str = "image"
     classes: list[str] = field(default_factory=lambda: ["Class 1", "Class 2"])
@@ -67,7 +67,7 @@ class Project:
 
     def __post_init__(self):
         if self.kind not in feature_kinds.KINDS:
-            raise TeachError(f"Features are 'image' or 'hand', not {self.kind!r}.")
+            raise TeachError(f"Features are {', '.join(repr(k) for k in feature_kinds.KINDS)}, not {self.kind!r}.")
         self.samples = self.samples or [[] for _ in self.classes]
 
     @property
@@ -252,30 +252,35 @@ def taught_folder(name: str) -> Path | None:
 @dataclass
 class Taught(Result):
     """A taught model's answer: the class, every class's probability, the region read (x1, y1,
-    x2, y2 in the picture's pixels) and, for hand features, the hand ("none" when there is none)."""
+    x2, y2 in the picture's pixels) and, for hand or face features, the hand or face ("none" when
+    there is none; `subject` names what was looked for)."""
 
     label: str
     probabilities: dict[str, float] = field(default_factory=dict)
     box: tuple | None = None
     hand: object = field(default=None, repr=False)
+    face: object = field(default=None, repr=False)
+    subject: str = "hand"
 
     @property
     def note(self) -> str:
-        return "No hand found in the picture." if self.label == "none" else ""
+        return f"No {self.subject} found in the picture." if self.label == "none" else ""
 
     def as_json(self) -> dict:
         return {"label": self.label, "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
                 "box": None if self.box is None else [round(float(v), 1) for v in self.box]}
 
     def for_widget(self) -> dict:
-        """What `widgets.GestureView` shows: label, probabilities, box and hand landmarks."""
+        """What `widgets.GestureView` shows: label, probabilities, the hand's or face's box and the
+        hand's landmarks."""
         landmarks = [] if self.hand is None else self.hand.landmarks[:, :2].tolist()
+        found = self.hand is not None or self.face is not None
         return {"label": self.label, "probabilities": self.probabilities,
-                "box": None if self.hand is None else list(self.box), "landmarks": landmarks, "note": ""}
+                "box": list(self.box) if found else None, "landmarks": landmarks, "note": ""}
 
     def __str__(self) -> str:
         if self.label == "none":
-            return "none (no hand)"
+            return f"none (no {self.subject})"
         return ", ".join(f"{k} {p:.1%}" for k, p in sorted(self.probabilities.items(), key=lambda kv: -kv[1]))
 
 
@@ -304,9 +309,10 @@ class TaughtClassifier(Predictor):
 
     def _answer(self, reading) -> Taught:
         if reading is None:
-            return Taught("none")
+            return Taught("none", subject=self.kind)
         p = self.classify(reading.features[None])[0].astype(float)
-        return Taught(self.labels[int(p.argmax())], dict(zip(self.labels, p.tolist())), reading.box, reading.hand)
+        return Taught(self.labels[int(p.argmax())], dict(zip(self.labels, p.tolist())), reading.box, reading.hand,
+                      reading.face, self.kind)
 
     def predict(self, image) -> Taught:
         """A photo (PIL image or RGB array)."""
@@ -341,7 +347,7 @@ class TaughtClassifier(Predictor):
 
 def project_from_folder(folder: str | Path, kind: str, progress: Callable[[str], None] = print) -> Project:
     """A project from FOLDER/<class>/<pictures> (one sub-folder a class, sorted by name); pictures
-    that cannot be read, or show no hand (hand features), are skipped and counted."""
+    that cannot be read, or show no hand (hand features) or no face (face features), are skipped and counted."""
     folder = Path(folder)
     if not folder.is_dir():
         raise TeachError(f"{folder} is not a folder (it should hold one sub-folder of pictures per class).")
@@ -359,7 +365,7 @@ def project_from_folder(folder: str | Path, kind: str, progress: Callable[[str],
                 skipped["unreadable"] += 1
                 continue
             if reading is None:
-                skipped["no hand"] += 1
+                skipped[f"no {kind}"] += 1
                 continue
             project.add(c, reading, path.name)
         said = ", ".join(f"{n} skipped ({why})" for why, n in skipped.items())

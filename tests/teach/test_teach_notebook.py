@@ -1,7 +1,8 @@
-"""The teach experiment's training notebook in quick mode: it trains a head on each kind of
+"""The teach experiment's training notebook in quick mode: it trains a head on image and hand
 features on the rock-paper-scissors photos, exports the better one, and its card says what it
-measured on the testing photos."""
+measured on the testing photos; then it compares image and face features on faces."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -22,6 +23,11 @@ def test_quick_mode_exports_a_taught_model_measured_on_the_testing_photos(data_d
     nb = notebooks.run("notebooks/teach/train.ipynb", {**QUICK, "MODEL_DIR": str(tmp_path)}, progress=lambda _: None)
     figures = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(figures) >= 2  # curves, confusion matrices, the samples-per-class curve...
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    faces = {kind: re.search(rf"^{kind} features: 5: ([\d.]+)%, 10: ([\d.]+)%, 20: ([\d.]+)%$", text, re.M)
+             for kind in ("image", "face")}
+    assert all(faces.values()), text[-1500:]  # the faces' samples-per-class curve, for each kind
+    assert all(0 <= float(v) <= 100 for match in faces.values() for v in match.groups())
 
     folder = tmp_path / "teach"
     card = json.loads((folder / "card.json").read_text())
