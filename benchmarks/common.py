@@ -1,4 +1,5 @@
-"""What the benchmarks share: timing a call, and printing a table of figures per model."""
+"""What the benchmarks share: timing a call, a camera dashboard measured in Chromium, and printing a
+table of figures per model."""
 from __future__ import annotations
 
 import io
@@ -11,6 +12,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from playwright.sync_api import sync_playwright
+
+import mlexp
+from widgets.camera import decode_jpeg
 
 from camera_page import CHROMIUM_CAMERA, GRANTED, write_y4m
 from voila_server import CHROMIUM, CHROMIUM_ARGS, voila_server
@@ -75,3 +79,40 @@ def jpeg(frame: np.ndarray, width: int = 320) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80)
     return buffer.getvalue()
+
+
+def frames_per_second(model, jpegs: list[bytes], rounds: int = 5) -> tuple[float, float]:
+    """Camera frames (JPEG) per second through a model's `classify_frame`, decoding included,
+    `rounds` times over the frames: (median, 10th percentile)."""
+    samples = []
+    for _ in range(rounds):
+        for item in jpegs:
+            start = time.perf_counter()
+            model.classify_frame(decode_jpeg(item))
+            samples.append(time.perf_counter() - start)
+    return 1 / statistics.median(samples), 1 / float(np.percentile(samples, 90))
+
+
+def camera_dashboard(name: str, server, browser, seconds: float, rows: tuple[str, str, str]) -> dict:
+    """A camera dashboard opened in a fresh context while the fake camera plays: after 2 s of
+    warm-up, `seconds` of live recognition. The figures under `rows`' three names: camera frame ->
+    the kernel's acknowledgement (median, p90 ms), frames acknowledged per second, and the demo
+    kernel's RSS in MiB."""
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    before = set(server.kernel_rss_mib())
+    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
+    page.wait_for_function("() => (window.mlexpCameraTimings || []).filter(t => t.acked).length > 10",
+                           timeout=120_000)
+    page.wait_for_timeout(2000)  # past the first frames (model warm-up)
+    start = page.evaluate("performance.now()")
+    page.wait_for_timeout(seconds * 1000)
+    timings = page.evaluate("s => window.mlexpCameraTimings.filter(t => t.acked && t.captured >= s)", start)
+    shown = page.locator(".mlexp-gesture").inner_text()
+    rss = [mib for pid, mib in server.kernel_rss_mib().items() if pid not in before]
+    context.close()
+    print(f"{name}: {len(timings)} frames in {seconds} s; the dashboard showed {shown!r}", flush=True)
+    latencies = [t["acked"] - t["captured"] for t in timings]
+    latency, fps, memory = rows
+    return {latency: (statistics.median(latencies), float(np.percentile(latencies, 90))),
+            fps: (len(timings) / seconds, None), memory: (rss[0] if len(rss) == 1 else float("nan"), None)}

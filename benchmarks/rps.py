@@ -13,9 +13,7 @@ Run: MLEXP_DATA_DIR=../shared/data .venv/bin/python benchmarks/rps.py [NAME ...]
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,38 +58,12 @@ def camera_frames(count: int = 30) -> list[np.ndarray]:
 def kernel_pipeline(name: str, frames) -> dict:
     """(a): seconds per frame through what the demo's frame callback does."""
     model = mlexp.load(name)
-    data = [common.jpeg(f) for f in frames]
-    samples = []
-    for _ in range(5):
-        for item in data:
-            start = time.perf_counter()
-            model.classify_frame(decode_jpeg(item))
-            samples.append(time.perf_counter() - start)
-    return {KERNEL: (1 / statistics.median(samples), 1 / float(np.percentile(samples, 90)))}
+    return {KERNEL: common.frames_per_second(model, [common.jpeg(f) for f in frames])}
 
 
 def in_browser(name: str, server, browser) -> dict:
-    """(b) and (c) for one dashboard."""
-    context = browser.new_context(viewport={"width": 1100, "height": 800})
-    page = context.new_page()
-    before = set(server.kernel_rss_mib())
-    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
-    page.wait_for_function("() => (window.mlexpCameraTimings || []).filter(t => t.acked).length > 10",
-                           timeout=120_000)
-    page.wait_for_timeout(2000)  # past the first frames (model warm-up)
-    start = page.evaluate("performance.now()")
-    page.wait_for_timeout(SECONDS * 1000)
-    timings = page.evaluate("s => window.mlexpCameraTimings.filter(t => t.acked && t.captured >= s)", start)
-    shown = page.locator(".mlexp-gesture").inner_text()
-    rss = [mib for pid, mib in server.kernel_rss_mib().items() if pid not in before]
-    context.close()
-    latencies = [t["acked"] - t["captured"] for t in timings]
-    print(f"{name}: {len(timings)} frames in {SECONDS} s; the dashboard showed {shown!r}", flush=True)
-    return {
-        LATENCY: (statistics.median(latencies), float(np.percentile(latencies, 90))),
-        FPS: (len(timings) / SECONDS, None),
-        RSS: (rss[0] if len(rss) == 1 else float("nan"), None),
-    }
+    """The figures measured in Chromium."""
+    return common.camera_dashboard(name, server, browser, SECONDS, (LATENCY, FPS, RSS))
 
 
 def main() -> None:
