@@ -27,7 +27,12 @@ from .sample_strip import Thumbnails
 from .teach_session import TeachSession
 from .training_panel import TrainingPanel
 
-FOUND = {"hand": "hand", "face": "face"}  # kinds of features read from something found in the frame
+FOUND = ("hand", "face")  # kinds of features read from something found in the frame (the preview boxes it)
+
+
+def subject(kind: str) -> str:
+    """What the preview looks for with features of `kind`: a hand, a face, or nothing in particular."""
+    return kind if kind in FOUND else ""
 
 
 class TeachView(w.VBox):
@@ -46,7 +51,7 @@ class TeachView(w.VBox):
                                     value=self.project.kind, style={"button_width": "auto"})
         self.kind.observe(self._kind_changed, "value")
         self.status = html_box("mlexp-message")
-        self.preview = LivePreview(camera, self.project.classes, connections, FOUND.get(self.project.kind, ""))
+        self.preview = LivePreview(camera, self.project.classes, connections, subject(self.project.kind))
         self.classes = ClassList(self.session, self.recorder, self.thumbnails, self._act, self._say,
                                  on_classes=self._classes_changed, on_samples=self._samples_changed, clock=clock)
         self.training = TrainingPanel(self.session, self.thumbnails, self._say)
@@ -135,7 +140,7 @@ class TeachView(w.VBox):
         self.kind.unobserve(self._kind_changed, "value")
         self.kind.value = project.kind
         self.kind.observe(self._kind_changed, "value")
-        self.preview.subject = FOUND.get(project.kind, "")
+        self.preview.subject = subject(project.kind)
         self.training.show_settings()
         self.training.clear()
         self.preview.waiting()
@@ -143,7 +148,7 @@ class TeachView(w.VBox):
 
     def _kind_changed(self, change) -> None:
         self.project.kind = change["new"]
-        self.preview.subject = FOUND.get(self.project.kind, "")
+        self.preview.subject = subject(self.project.kind)
         self.session.head = None
         self.preview.waiting()
 
