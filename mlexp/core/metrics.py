@@ -51,3 +51,30 @@ def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 def top_classes(probabilities: np.ndarray, k: int = 5) -> np.ndarray:
     """Indices of the k most likely classes, most likely first (for each row)."""
     return np.argsort(-probabilities, axis=-1, kind="stable")[..., :k]
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """The Frechet distance between Gaussians fitted to two sets of feature vectors (n, d):
+    |mean_a - mean_b|^2 + tr(C_a + C_b - 2 (C_a C_b)^(1/2)), as FID computes it (here with
+    numpy only: tr((C_a C_b)^(1/2)) is the sum of the square roots of the eigenvalues of the
+    symmetric C_a^(1/2) C_b C_a^(1/2))."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    mean = a.mean(0) - b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    values, vectors = np.linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
+    return float(mean @ mean + np.trace(cov_a) + np.trace(cov_b) - 2 * np.sqrt(np.clip(cross, 0, None)).sum())
+
+
+def nearest_distances(images, reference, batch: int = 500) -> np.ndarray:
+    """Each picture's Euclidean distance (pixels in [0, 1]) to its nearest picture in `reference`."""
+    a = np.reshape(images, (len(images), -1)).astype(np.float32)
+    b = np.reshape(reference, (len(reference), -1)).astype(np.float32)
+    b_sq = (b**2).sum(1)
+    out = []
+    for i in range(0, len(a), batch):
+        chunk = a[i : i + batch]
+        d2 = (chunk**2).sum(1)[:, None] + b_sq[None] - 2 * chunk @ b.T
+        out.append(np.sqrt(np.clip(d2.min(1), 0, None)))
+    return np.concatenate(out)

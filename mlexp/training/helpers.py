@@ -402,6 +402,15 @@ def export(model: keras.Model, name: str, out_dir: str | Path | None, card: dict
         **card,
         "parameters": int(model.count_params()),
         "files": {f: (out / f).stat().st_size for f in ("model.keras", runtime_file)},
+        **platform_versions(),
+    }
+    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    return out
+
+
+def platform_versions() -> dict:
+    """The card's `versions` (Python, TensorFlow, Keras, numpy) and `date` of training."""
+    return {
         "versions": {
             "python": platform.python_version(),
             "tensorflow": tf.__version__,
@@ -410,8 +419,6 @@ def export(model: keras.Model, name: str, out_dir: str | Path | None, card: dict
         },
         "date": datetime.date.today().isoformat(),
     }
-    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
-    return out
 
 
 def add_to_card(model_dir: str | Path, **fields) -> None:
