@@ -11,6 +11,7 @@ from mlexp.core.paths import REPO_ROOT, find_model, model_dirs, models_dir  # no
 from mlexp.data.fer import EMOTIONS
 from mlexp.data.rps import RPS_LABELS
 from mlexp.predictors.detection import Detector
+from mlexp.predictors.digit_writer import DigitWriter
 from mlexp.predictors.drawing import Classifier
 from mlexp.predictors.emotions import EmotionClassifier
 from mlexp.predictors.gestures import GestureClassifier
@@ -29,6 +30,7 @@ PREDICTORS: dict[str, type[Predictor]] = {
     "object-detection": Detector,
     "image-classification": PhotoClassifier,
     "facial-expression": EmotionClassifier,
+    "digit-generation": DigitWriter,
     TAUGHT: TaughtClassifier,
 }
 
@@ -141,6 +143,11 @@ EXPERIMENTS: dict[str, Experiment] = {
                    summary="Look at the camera: every face is boxed with its expression (angry, disgust, fear, happy, "
                    "sad, surprise, neutral) and the seven probabilities, live. Play: make the face it asks for.",
                    task="facial-expression", dataset="fer2013", labels=EMOTIONS, picture="docs/images/emotions.png"),
+        Experiment(name="digits_generator", title="A model that writes digits",
+                   summary="Pick a digit and watch new ones drawn, with the recognizer as judge; drag through the "
+                   "model's imagination, morph one digit into another, and see 0-9 in your own handwriting.",
+                   task="digit-generation", dataset="mnist", labels=DIGITS,
+                   picture="docs/images/digits_generator.png"),
         Experiment(name="teach", title="Teach it your own classes",
                    summary="Name 2 to 10 classes, hold a button to record each from the camera (or upload pictures), "
                    "train in seconds, look under the hood, then use or export your model.",

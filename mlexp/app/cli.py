@@ -1,4 +1,4 @@
-"""Command line: `mlexp list | evaluate | predict | train | teach | demo | class | hub`."""
+"""Command line: `mlexp list | evaluate | predict | generate | train | teach | demo | class | hub`."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +19,7 @@ from mlexp.core.errors import MlexpError
 from mlexp.core.paths import cache_dir
 from mlexp.inputs.drawings import BadDrawing, open_image
 from mlexp.inputs.photos import IMAGE_SUFFIXES, PhotoError
+from mlexp.predictors.digit_writer import MAX_COUNT, as_picture
 
 QUICK = {"EPOCHS": 2, "TRAIN_SAMPLES": 5000}
 
@@ -99,6 +100,23 @@ def cmd_predict(args) -> int:
         return _predict_text(experiments.load(args.name), args)
     files = _image_files(Path(args.path))  # a wrong path is said before a missing model
     return _predict_images(experiments.load(args.name), files, args)
+
+
+def cmd_generate(args) -> None:
+    e = experiments.get(args.name)
+    if not hasattr(e.predictor, "write"):
+        raise Failure(f"{args.name} does not write pictures; try: mlexp generate digits_generator --label 7")
+    model = experiments.load(args.name)
+    if args.style:
+        written = model.write_like(open_image(args.style), args.label, args.count, args.seed)
+    else:
+        written = model.write(args.label, args.count, args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for i, digit in enumerate(written):
+        as_picture(digit.picture).save(args.out / f"{digit.asked}_{i}.png")
+    right = sum(digit.right for digit in written)
+    print(f"Wrote {len(written)} digits {written[0].asked} to {args.out}; digits_cnn reads {right} of them as "
+          f"{written[0].asked}.")
 
 
 def cmd_train(args) -> None:
@@ -292,6 +310,14 @@ def parser() -> argparse.ArgumentParser:
     pr.add_argument("--threshold", type=_score, help="object detection: keep boxes scoring at least this, "
                     "0-1 (default: the demo's, from the model card)")
     pr.set_defaults(func=cmd_predict)
+    g = sub.add_parser("generate", help="write new pictures of a digit (digits_generator): LABEL_INDEX.png files")
+    g.add_argument("name")
+    g.add_argument("--label", required=True, help="the digit to write, 0-9")
+    g.add_argument("--count", type=int, default=10, help=f"how many (1 to {MAX_COUNT:,})")
+    g.add_argument("--out", type=Path, required=True, help="the folder to write them to")
+    g.add_argument("--seed", type=int, default=0, help="the same seed writes the same digits")
+    g.add_argument("--style", type=Path, help="a picture of one digit: write in its handwriting")
+    g.set_defaults(func=cmd_generate)
     t = sub.add_parser("train", help="run the experiment's training notebook")
     t.add_argument("name")
     t.add_argument("--quick", action="store_true", help="2 epochs on 5,000 examples, into a temporary folder")
