@@ -3,6 +3,8 @@ they emit what people make (strokes, text) and display results they are given. T
 one stylesheet, `mlexp.css`, sent to the page once."""
 from .camera import Camera
 from .common import message
+from .digit_strip import DigitStrip, StylePad
+from .digit_writer_view import DigitWriterView
 from .drawing_classifier import DrawingClassifier
 from .drawing_game import DrawingGame
 from .drawing_pad import DrawingPad
@@ -21,4 +23,5 @@ from .text_streamer import TextStreamer
 
 __all__ = ["DrawingPad", "ProbabilityBars", "DrawingClassifier", "DrawingGame", "SumAnswerer", "TextStreamer",
            "message", "card", "gallery", "Camera", "GestureView", "RPSGame",
-           "PhotoClassifierView", "DetectionView", "PhotoPicker", "TeachView", "EmotionView", "FaceGame"]
+           "PhotoClassifierView", "DetectionView", "PhotoPicker", "TeachView", "EmotionView", "FaceGame",
+           "DigitStrip", "StylePad", "DigitWriterView"]

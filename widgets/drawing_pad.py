@@ -8,6 +8,7 @@ from typing import Callable
 
 import anywidget
 import ipywidgets as w
+from PIL import Image, ImageDraw
 from traitlets import Int, List, Unicode
 
 from .common import log, stylesheet
@@ -103,6 +104,19 @@ class DrawingPad(w.VBox):
             log.warning("The drawing pad ignored a message that is not a stroke: %.200r", content)
             return
         self._changed()
+
+    def picture(self) -> Image.Image:
+        """The drawing as the person sees it: dark ink on white, `size` pixels square, each
+        stroke with its own pen width (so a thick pen gives thick ink)."""
+        image = Image.new("L", (self.size, self.size), 255)
+        draw = ImageDraw.Draw(image)
+        for stroke, width in zip(self.strokes, self._widths):
+            points = [tuple(p) for p in stroke]
+            r = width / 2
+            draw.line(points, fill=0, width=max(1, round(width)), joint="curve")
+            for x, y in (points[0], points[-1]):  # round ends, as the page draws them
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=0)
+        return image
 
     # Commands ---------------------------------------------------------------------------
     def undo(self) -> None:
