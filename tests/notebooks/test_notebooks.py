@@ -118,6 +118,23 @@ def test_emotions_notebook_quick_mode_exports_a_working_model(data_dir, tmp_path
 
 
 @pytest.mark.slow
+def test_digits_generator_notebook_quick_mode_compares_two_families_and_exports(data_dir, tmp_path, monkeypatch):
+    nb = notebooks.run("notebooks/digits_generator/train.ipynb",
+                       {**QUICK, "EVAL_PER_DIGIT": 100, "MODEL_DIR": str(tmp_path)}, progress=lambda _: None)
+    assert len(outputs(nb, "image/png")) >= 6  # curves and sample grids of each family, their digits
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "10 steps: recognized" in text and "median distance to the nearest training digit" in text
+    card = json.loads((tmp_path / "digits_generator" / "card.json").read_text())
+    assert set(card["compared"]) == {"conditional VAE", "autoencoder + flow"} and card["epochs"] == QUICK["EPOCHS"]
+    assert card["split"] == {"train": QUICK["TRAIN_SAMPLES"], "test": 10000}
+    assert card["fcd"] == pytest.approx(card["compared"][card["family"]]["fcd"], rel=0.25)  # LiteRT ~ Keras
+    assert card["fcd_train_vs_test"] < 10 and len(card["pad"]["mean"]) == 10
+    monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))
+    model = mlexp.load("digits_generator")
+    assert len(model.write(5, 3)) == 3 and model.in_style(model.write(2)[0].picture)[1].shape == (10, 28, 28)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SEQUENCES)
 def test_sequence_notebook_quick_mode_exports_a_working_model(name, data_dir, tmp_path, monkeypatch):
     nb = notebooks.run(f"notebooks/{name}/train.ipynb", {**QUICK, "MODEL_DIR": str(tmp_path)},
@@ -184,7 +201,7 @@ def test_gallery_notebook_runs():
 
 
 @pytest.mark.parametrize("name", ["digits_cnn", "sketch_cnn", "numbers_summation", "text_shakespeare", "rps_hand",
-                                  "emotions"])
+                                  "emotions", "digits_generator"])
 def test_demo_notebook_without_a_model_says_how_to_train_it(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MLEXP_MODELS_DIR", str(tmp_path))  # inherited by the kernel
     nb = notebooks.run(f"notebooks/{name}/demo.ipynb", progress=lambda _: None)

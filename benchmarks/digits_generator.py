@@ -1,0 +1,113 @@
+"""Measure the digit generator, the dashboard's way (LiteRT, no TensorFlow) beside Keras:
+
+  (a) in the kernel: one new digit (10 flow steps + the decoder), a row of 8 with every step
+      decoded and judged (what picking a digit does), one point of the latent pad, 0-9 in the
+      handwriting of a drawing;
+  (b) in Chromium through Voila: digit button pressed -> the row's picture sheet arrives in the
+      page; the pad's dot moved -> the new digit shown;
+  (c) the demo kernel's resident memory after that.
+
+Run: .venv/bin/python benchmarks/digits_generator.py   (the model must be in models/)
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "support")]
+
+import numpy as np  # noqa: E402
+
+import mlexp  # noqa: E402
+
+import common  # noqa: E402
+from common import timings  # noqa: E402
+from drawings import DIGITS, place, render  # noqa: E402
+from voila_server import wait_for_pad  # noqa: E402
+
+NAME = "digits_generator"
+ONE, ROW, PAD, STYLE = ("one new digit, ms", "a row of 8, every step decoded and judged, ms",
+                        "one point of the latent pad, ms", "0-9 in a drawing's handwriting, ms")
+PICK, DRAG, RSS = ("digit pressed -> row in the page, ms", "pad dot moved -> new digit shown, ms",
+                   "demo kernel RSS, MiB")
+GOALS = {ONE: "<= 50 ms", RSS: "<= 150 MiB"}
+ROUNDS = 10
+NONE = (float("nan"), None)
+
+
+def in_kernel() -> dict[str, dict]:
+    """(a), LiteRT and Keras side by side."""
+    from mlexp.training.tf import keras
+
+    model = mlexp.load(NAME)
+    folder = mlexp.get(NAME).model_dir
+    flow, decoder = (keras.saving.load_model(folder / f"{f}.keras", compile=False) for f in ("flow", "decoder"))
+    hot = np.eye(10, dtype=np.float32)[[3]]
+
+    def keras_digit():
+        z = np.random.default_rng(0).standard_normal((1, model.latent)).astype(np.float32)
+        for k in range(model.steps):
+            t = np.full((1, 1), k / model.steps, np.float32)
+            z = z + np.asarray(flow([z, t, hot], training=False)) / model.steps
+        return decoder([z, hot], training=False)
+
+    def row():
+        labels = np.full(8, 3)
+        trail = model.trail(labels, 1)
+        frames = model.decode(trail.reshape(-1, model.latent), np.tile(labels, len(trail)))
+        return model.written(frames[-len(labels):], labels)
+
+    drawing = render(place(DIGITS["7"], 40, 30, 130), (200, 200), width=18)
+    litert = {ONE: timings(lambda: model.write(3, 1), 300), ROW: timings(row, 50),
+              PAD: timings(lambda: model.pad(3, 0.3, -0.5), 300), STYLE: timings(lambda: model.in_style(drawing), 20)}
+    return {"LiteRT (the dashboard)": litert, "Keras": {ONE: timings(keras_digit, 50), ROW: NONE, PAD: NONE,
+                                                        STYLE: NONE}}
+
+
+def in_browser(name: str, server, browser) -> dict:
+    """(b) and (c): the dashboard in Chromium."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    before = set(server.kernel_rss_mib())
+    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
+    wait_for_pad(page)
+    picks, drags = [], []
+    for i in range(ROUNDS):
+        page.evaluate("() => { window.t0 = performance.now(); window.old = "
+                      "document.querySelector('.mlexp-digit-picture')?.style.backgroundImage; }")
+        page.get_by_role("button", name=str(i % 10), exact=True).click()
+        picks.append(page.wait_for_function(
+            "() => { const p = document.querySelector('.mlexp-digit-picture');"
+            " return p && p.style.backgroundImage !== window.old && performance.now() - window.t0; }").json_value())
+    area = page.locator(".mlexp-style-area")
+    area.scroll_into_view_if_needed()
+    box = area.bounding_box()
+    seen = page.locator(".mlexp-writer img.mlexp-seen").element_handle()
+    for i in range(ROUNDS):
+        old = seen.get_attribute("src")
+        x, y = box["x"] + box["width"] * (0.1 + 0.08 * i), box["y"] + box["height"] * (0.9 - 0.08 * i)
+        page.evaluate("() => { window.t0 = performance.now(); }")
+        page.mouse.click(x, y)
+        drags.append(page.wait_for_function("([img, old]) => img.src !== old && performance.now() - window.t0",
+                                            arg=[seen, old]).json_value())
+    rss = [mib for pid, mib in server.kernel_rss_mib().items() if pid not in before]
+    page.close()
+    return {PICK: (statistics.median(picks), float(np.percentile(picks, 90))),
+            DRAG: (statistics.median(drags), float(np.percentile(drags, 90))),
+            RSS: (rss[0] if len(rss) == 1 else float("nan"), None)}
+
+
+def main() -> None:
+    load = os.getloadavg()[0]
+    if not mlexp.get(NAME).has_model():
+        sys.exit(f"No model: train it with `mlexp train {NAME}`.")
+    results = in_kernel()
+    results["LiteRT (the dashboard)"].update(common.in_browser([NAME], in_browser)[NAME])
+    results["Keras"].update({PICK: NONE, DRAG: NONE, RSS: NONE})
+    common.report(results, GOALS, load, f"median / p90; {ROUNDS} presses and pad moves in Chromium")
+
+
+if __name__ == "__main__":
+    main()
