@@ -13,6 +13,8 @@ widgets' states (`jupyter.widget.control`) and then acts on the widgets as the p
           latency = frame sent -> ack (sent after the frame's label and overlay), fps = acks/s
   sum     sums typed key by key; latency = keystroke -> answer updated
   text    Generate on the Shakespeare dashboard; latency = click -> first character shown
+  write   digit buttons pressed on the digit generator's dashboard; latency = click -> the row's
+          picture sheet (every step of 8 new digits, with their verdicts) received
   mixed   the students take draw, camera, sum and text in turn
   arrive  every student opens the same dashboard at the same moment; latency = page requested ->
           a working dashboard (page loaded, kernel websocket connected, widget states received,
@@ -73,8 +75,9 @@ from common import jpeg  # noqa: E402
 from drawings import quickdraw_strokes, to_pad  # noqa: E402
 from voila_server import _stop, free_port  # noqa: E402
 
-ACTIVITIES = ("draw", "camera", "sum", "text", "mixed", "arrive")
-DASHBOARDS = {"draw": "digits_cnn", "camera": "rps_hand", "sum": "numbers_summation", "text": "text_shakespeare"}
+ACTIVITIES = ("draw", "camera", "sum", "text", "write", "mixed", "arrive")
+DASHBOARDS = {"draw": "digits_cnn", "camera": "rps_hand", "sum": "numbers_summation", "text": "text_shakespeare",
+              "write": "digits_generator"}
 MIXED = ("draw", "camera", "sum", "text")
 ARRIVE_PROBES = {experiment: activity for activity, experiment in DASHBOARDS.items()}  # the first answer asked
 PROTOCOL = "v1.kernel.websocket.jupyter.org"  # what JupyterLab's services (Voila's page) ask for
@@ -656,6 +659,22 @@ class Student:
             await asyncio.sleep(THINK)
 
 
+    async def write(self, record: Record, window, once: bool = False) -> None:
+        """Press digit buttons; each press is answered by a new row of digits (its picture sheet)."""
+        k = self.kernel
+        buttons = {d: k.find(lambda s, d=d: s.get("description") == str(d) and "button_style" in s) for d in range(10)}
+        strip = k.find(lambda s: "sheet" in s and str(s.get("empty", "")).startswith("Pick a digit"))
+        if strip is None or None in buttons.values():
+            raise RuntimeError("no digit buttons and row on the page")
+        while not window.over():
+            button = buttons[self.rng.randrange(10)]
+            window.count(record, await self.ask(lambda b=button: k.custom(b, {"event": "click"}), strip,
+                                                accept=lambda data: "sheet" in data))
+            if once:
+                return
+            await asyncio.sleep(THINK)
+
+
 def generated(value: str) -> str:
     """The generated part of the text dashboard's output (after the bold prompt, before the cursor)."""
     after = value.split("</b>", 1)[1] if "</b>" in value else ""
@@ -749,6 +768,8 @@ def browser_student(target: Target, activity: str, experiment: str, ready: threa
             out["kernel_id"] = page_kernel(page)
             if activity == "camera":
                 page.wait_for_function("() => document.querySelector('video')?.readyState >= 2", timeout=120_000)
+            elif activity == "write":
+                page.get_by_role("button", name="New ones").wait_for(timeout=120_000)
             else:
                 wait_for_pad(page, timeout=120_000)
                 page.evaluate(STROKE_TO_BARS)
@@ -760,6 +781,10 @@ def browser_student(target: Target, activity: str, experiment: str, ready: threa
                 out.update(wire.figures(since))
                 return
             rng = random.Random(99)
+            if activity == "write":
+                out.update(press_digits(page, rng, stop_at[0]))
+                browser.close()
+                return
             while time.perf_counter() < stop_at[0]:
                 strokes, _ = rng.choice(material.drawings)
                 page.locator(".mlexp-clear").click()
@@ -776,6 +801,22 @@ def browser_student(target: Target, activity: str, experiment: str, ready: threa
             browser.close()
     except Exception as error:  # the simulated class's figures still count
         out["browser_error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+
+
+def press_digits(page, rng: random.Random, stop_at: float) -> dict:
+    """The Chromium student on the digit generator: ms from a digit button pressed to the new row's
+    pictures on the page, until `stop_at`."""
+    times = []
+    while time.perf_counter() < stop_at:
+        page.evaluate("() => { window.t0 = performance.now(); window.old = "
+                      "document.querySelector('.mlexp-digit-picture')?.style.backgroundImage; }")
+        page.get_by_role("button", name=str(rng.randrange(10)), exact=True).click()
+        times.append(page.wait_for_function(
+            "() => { const p = document.querySelector('.mlexp-digit-picture');"
+            " return p && p.style.backgroundImage !== window.old && performance.now() - window.t0; }",
+            timeout=60_000).json_value())
+        page.wait_for_timeout(1000 * THINK)
+    return {"browser_ms": summary(times)}
 
 
 def page_kernel(page) -> str | None:

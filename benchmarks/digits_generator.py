@@ -5,7 +5,9 @@
       handwriting of a drawing;
   (b) in Chromium through Voila: digit button pressed -> the row's picture sheet arrives in the
       page; the pad's dot moved -> the new digit shown;
-  (c) the demo kernel's resident memory after that.
+  (c) the demo kernel's resident memory after that;
+  (d) (b) again through a slow link: Chromium's network emulation of DevTools' "Fast 3G" preset
+      (1.6 Mbit/s down, 0.75 Mbit/s up, 562.5 ms round trip; it throttles the kernel's websocket too).
 
 Run: .venv/bin/python benchmarks/digits_generator.py   (the model must be in models/)
 """
@@ -31,8 +33,10 @@ from voila_server import wait_for_pad  # noqa: E402
 NAME = "digits_generator"
 ONE, ROW, PAD, STYLE = ("one new digit, ms", "a row of 8, every step decoded and judged, ms",
                         "one point of the latent pad, ms", "0-9 in a drawing's handwriting, ms")
-PICK, DRAG, RSS = ("digit pressed -> row in the page, ms", "pad dot moved -> new digit shown, ms",
-                   "demo kernel RSS, MiB")
+PICK, DRAG, SHEET, RSS = ("digit pressed -> row in the page, ms", "pad dot moved -> new digit shown, ms",
+                          "a row's picture sheet (data: URL), KiB", "demo kernel RSS, MiB")
+FAST_3G = {"offline": False, "latency": 562.5, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 0.75e6 / 8}
+COLUMNS = ("kernel: LiteRT (the dashboard)", "kernel: Keras", "Chromium, loopback", "Chromium, Fast 3G")
 GOALS = {ONE: "<= 50 ms", RSS: "<= 150 MiB"}
 ROUNDS = 10
 NONE = (float("nan"), None)
@@ -63,17 +67,20 @@ def in_kernel() -> dict[str, dict]:
     drawing = render(place(DIGITS["7"], 40, 30, 130), (200, 200), width=18)
     litert = {ONE: timings(lambda: model.write(3, 1), 300), ROW: timings(row, 50),
               PAD: timings(lambda: model.pad(3, 0.3, -0.5), 300), STYLE: timings(lambda: model.in_style(drawing), 20)}
-    return {"LiteRT (the dashboard)": litert, "Keras": {ONE: timings(keras_digit, 50), ROW: NONE, PAD: NONE,
-                                                        STYLE: NONE}}
+    return {COLUMNS[0]: litert, COLUMNS[1]: {ONE: timings(keras_digit, 50), ROW: NONE, PAD: NONE, STYLE: NONE}}
 
 
-def in_browser(name: str, server, browser) -> dict:
-    """(b) and (c): the dashboard in Chromium."""
+def in_browser(name: str, server, browser, link: dict | None = None) -> dict:
+    """(b) and (c), or with `link` (CDP network conditions) (d): the dashboard in Chromium."""
     page = browser.new_page(viewport={"width": 1100, "height": 900})
+    if link:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", link)
     before = set(server.kernel_rss_mib())
-    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}")
-    wait_for_pad(page)
-    picks, drags = [], []
+    page.goto(f"{server.url}/voila/render/{mlexp.get(name).demo_notebook}", timeout=120_000)
+    wait_for_pad(page, timeout=120_000)
+    picks, drags, sheets = [], [], []
     for i in range(ROUNDS):
         page.evaluate("() => { window.t0 = performance.now(); window.old = "
                       "document.querySelector('.mlexp-digit-picture')?.style.backgroundImage; }")
@@ -81,6 +88,8 @@ def in_browser(name: str, server, browser) -> dict:
         picks.append(page.wait_for_function(
             "() => { const p = document.querySelector('.mlexp-digit-picture');"
             " return p && p.style.backgroundImage !== window.old && performance.now() - window.t0; }").json_value())
+        sheets.append(page.evaluate("() => document.querySelector('.mlexp-digit-picture').style.backgroundImage"
+                                    ".length"))
     area = page.locator(".mlexp-style-area")
     area.scroll_into_view_if_needed()
     box = area.bounding_box()
@@ -96,7 +105,8 @@ def in_browser(name: str, server, browser) -> dict:
     page.close()
     return {PICK: (statistics.median(picks), float(np.percentile(picks, 90))),
             DRAG: (statistics.median(drags), float(np.percentile(drags, 90))),
-            RSS: (rss[0] if len(rss) == 1 else float("nan"), None)}
+            SHEET: (statistics.median(sheets) / 1024, None),
+            RSS: (rss[0] if len(rss) == 1 and not link else float("nan"), None)}
 
 
 def main() -> None:
@@ -104,8 +114,12 @@ def main() -> None:
     if not mlexp.get(NAME).has_model():
         sys.exit(f"No model: train it with `mlexp train {NAME}`.")
     results = in_kernel()
-    results["LiteRT (the dashboard)"].update(common.in_browser([NAME], in_browser)[NAME])
-    results["Keras"].update({PICK: NONE, DRAG: NONE, RSS: NONE})
+    for column in COLUMNS[:2]:
+        results[column].update({PICK: NONE, DRAG: NONE, SHEET: NONE, RSS: NONE})
+    both = common.in_browser([NAME], lambda name, server, browser: [in_browser(name, server, browser, link)
+                                                                     for link in (None, FAST_3G)])[NAME]
+    for column, figures in zip(COLUMNS[2:], both):
+        results[column] = {ONE: NONE, ROW: NONE, PAD: NONE, STYLE: NONE, **figures}
     common.report(results, GOALS, load, f"median / p90; {ROUNDS} presses and pad moves in Chromium")
 
 

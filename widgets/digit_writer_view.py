@@ -44,12 +44,12 @@ class DigitWriterView(w.VBox):
 
     def __init__(self, writer, caption: str = "", row: int = 8, hunt: int = 200, shown_mistakes: int = 8):
         self.writer, self.row, self.hunt_size, self.shown_mistakes = writer, row, hunt, shown_mistakes
-        self.label, self.seed = 3, 0
+        self.label, self.seed, self.presses = 3, 0, 0
         self.buttons = [w.Button(description=d, layout=w.Layout(width="34px")) for d in DIGITS]
         for button in self.buttons:
             button.on_click(lambda b: self.pick(int(b.description)))
         self.more = w.Button(description="New ones", icon="refresh", layout=w.Layout(width="auto"))
-        self.more.on_click(lambda _: self.pick(self.label, self.seed + 1))
+        self.more.on_click(lambda _: self.pick(self.label))
         picker = w.HBox([*self.buttons, self.more], layout=w.Layout(flex_flow="row wrap"))
         picker.add_class("mlexp-pick")
         self.strip = DigitStrip(empty="Pick a digit: new ones are drawn as the model makes them.")
@@ -98,9 +98,12 @@ class DigitWriterView(w.VBox):
         where.value = notice(f"{said}." if expected(error) else f"Something went wrong: {said}.").replace(
             "<p>", '<p class="mlexp-problem">', 1)
 
-    def pick(self, label: int, seed: int = 0) -> None:
-        """Write `row` new digits `label` (with `seed`), played step by step, with their verdicts."""
-        self.label, self.seed = label, seed
+    def pick(self, label: int, seed: int | None = None) -> None:
+        """Write `row` new digits `label`, played step by step, with their verdicts: fresh ones at
+        every press (seed None: the next seed), the same ones for the same `seed`."""
+        self.presses += 1
+        self.label, self.seed = label, self.presses if seed is None else seed
+        seed = self.seed
         labels = np.full(self.row, label)
         try:
             trail = self.writer.trail(labels, seed + 1000 * label)

@@ -138,6 +138,8 @@ class DigitWriter(Predictor):
             self.flow = LiteRTModel(folder / "flow.tflite", num_threads)
             self.flow.inputs = _by_name(self.flow.inputs, ("z", "t", "label"))
         self.encoder = LiteRTModel(folder / "encoder.tflite", num_threads)
+        if len(self.encoder.inputs) == 2:  # a conditional VAE's encoder is told the digit too
+            self.encoder.inputs = _by_name(self.encoder.inputs, ("digit", "label"))
         self.judge = LiteRTModel(folder / "judge.tflite", num_threads)
         self._probabilities_first = self.judge.outputs[0]["shape"][-1] == 10
         self._pad = {k: np.asarray(v, np.float32) for k, v in self.card.get("pad", {}).items()}
@@ -220,7 +222,8 @@ class DigitWriter(Predictor):
         array): the digit digits_cnn sees, its handwriting and its style. BadDrawing if empty."""
         x = image_to_mnist(picture) if isinstance(picture, Image.Image) else np.asarray(picture, np.float32)
         p = self.recognize(x[None])[1][0]
-        style = self.encoder.run(x[None].reshape(1, 28, 28))[0][0]
+        told = [np.eye(10, dtype=np.float32)[[int(p.argmax())]]] if len(self.encoder.inputs) == 2 else []
+        style = self.encoder.run(x[None].reshape(1, 28, 28), *told)[0][0]
         return Handwriting(int(p.argmax()), float(p.max()), handwriting(x), style, x)
 
     predict = read

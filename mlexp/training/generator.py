@@ -36,16 +36,19 @@ def as_images(x) -> np.ndarray:
     return (np.asarray(x, np.float32) / 255.0)[..., None]
 
 
-def encoder_net(outputs: int) -> keras.Model:
-    """A digit (28, 28, 1) -> `outputs` numbers: two strided convolutions and a dense layer."""
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 4, strides=2, padding="same", activation="relu"),
-        keras.layers.Conv2D(64, 4, strides=2, padding="same", activation="relu"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(256, activation="relu"),
-        keras.layers.Dense(outputs),
-    ], name="encoder")
+def encoder_net(outputs: int, label_input: bool = False) -> keras.Model:
+    """A digit (28, 28, 1) -> `outputs` numbers: two strided convolutions and a dense layer; with
+    `label_input` the one-hot digit joins the convolutions' features (a conditional VAE's encoder)."""
+    image = keras.Input((28, 28, 1), name="image")
+    x = keras.layers.Conv2D(32, 4, strides=2, padding="same", activation="relu")(image)
+    x = keras.layers.Conv2D(64, 4, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Flatten()(x)
+    inputs = image
+    if label_input:
+        label = keras.Input((DIGIT_COUNT,), name="label")
+        x, inputs = keras.layers.Concatenate()([x, label]), [image, label]
+    x = keras.layers.Dense(256, activation="relu")(x)
+    return keras.Model(inputs, keras.layers.Dense(outputs)(x), name="encoder")
 
 
 def decoder_net(latent: int) -> keras.Model:
@@ -65,12 +68,14 @@ def decoder_net(latent: int) -> keras.Model:
 
 class StyleAutoencoder(keras.Model):
     """Encoder + conditional decoder; the loss is the pixels' binary cross-entropy (summed over
-    the picture) plus `kl_weight` times the VAE's KL divergence of the style from N(0, 1)."""
+    the picture) plus `kl_weight` times the VAE's KL divergence of the style from N(0, 1).
+    `label_input`: the encoder is told the digit too (a conditional VAE's q(style | digit, label),
+    so that the style need not hold which digit it is)."""
 
-    def __init__(self, latent: int = 16, kl_weight: float = 0.0, **kwargs):
+    def __init__(self, latent: int = 16, kl_weight: float = 0.0, label_input: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.latent, self.kl_weight = latent, kl_weight
-        self.encoder = encoder_net(2 * latent if kl_weight else latent)
+        self.latent, self.kl_weight, self.label_input = latent, kl_weight, label_input
+        self.encoder = encoder_net(2 * latent if kl_weight else latent, label_input)
         self.decoder = decoder_net(latent)
         self.tracked = {k: keras.metrics.Mean(name=k) for k in ("loss", "pixels", "kl")}
 
@@ -78,21 +83,22 @@ class StyleAutoencoder(keras.Model):
     def metrics(self):
         return list(self.tracked.values())
 
-    def styles(self, images, training=False):
-        """(mean style, log variance) of each picture (the log variance is 0 for an autoencoder)."""
-        out = self.encoder(images, training=training)
+    def styles(self, images, labels=None, training=False):
+        """(mean style, log variance) of each picture (the log variance is 0 for an autoencoder);
+        `labels` (one-hot) for an encoder with `label_input`."""
+        out = self.encoder([images, labels] if self.label_input else images, training=training)
         if not self.kl_weight:
             return out, tf.zeros_like(out)
         return out[:, : self.latent], out[:, self.latent :]
 
     def call(self, inputs, training=False):
         images, labels = inputs
-        return self.decoder([self.styles(images, training)[0], labels], training=training)
+        return self.decoder([self.styles(images, labels, training)[0], labels], training=training)
 
     def train_step(self, data):
         images, labels = data
         with tf.GradientTape() as tape:
-            mean, log_var = self.styles(images, training=True)
+            mean, log_var = self.styles(images, labels, training=True)
             style = mean + tf.exp(0.5 * log_var) * tf.random.normal(tf.shape(mean)) if self.kl_weight else mean
             pictures = self.decoder([style, labels], training=True)
             pixels = tf.reduce_mean(tf.reduce_sum(
@@ -167,7 +173,8 @@ def fit_generator(model: keras.Model, data: tf.data.Dataset, epochs: int, learni
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * steps, alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(schedule))
     started = time.time()
-    model.fit(data, epochs=epochs, verbose=0, callbacks=[LiveProgress(epochs), *callbacks])
+    model.fit(data, epochs=epochs, verbose=0, callbacks=[LiveProgress(epochs), *callbacks],
+              shuffle=False)  # the dataset shuffles itself
     return time.time() - started
 
 

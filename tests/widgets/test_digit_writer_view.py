@@ -54,7 +54,12 @@ def test_picking_a_digit_plays_a_row_of_new_ones_with_their_verdicts(view, model
     assert "as 7s" in view.verdicts.value and view.status.value == ""
     first = view.strip.sheet
     view.more.click()
-    assert view.strip.sheet != first and view.seed == 1
+    second, seed = view.strip.sheet, view.seed
+    assert second != first and view.label == 7  # fresh ones of the same digit
+    view.buttons[7].click()
+    assert view.strip.sheet not in (first, second)  # every press: fresh ones
+    view.pick(7, seed=seed)
+    assert view.strip.sheet == second  # the same seed, the same row
 
 
 def test_the_pad_redraws_the_digit_where_the_dot_is(view):
