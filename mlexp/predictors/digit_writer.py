@@ -23,6 +23,7 @@ DIGITS = tuple(str(d) for d in range(10))
 MAX_COUNT = 1000  # digits one call may write
 CANDIDATES = 32  # new digits of each kind that "in your handwriting" chooses from
 MEASURES = ("stroke_width", "slant", "width")
+PAD_REACH = 2.0  # the latent pad's edges, in standard deviations of its digit's styles along each axis
 
 
 class BadRequest(MlexpError, ValueError):
@@ -198,10 +199,10 @@ class DigitWriter(Predictor):
     # --- the latent pad and the morph ----------------------------------------------------------
     def pad_style(self, label, x: float, y: float) -> np.ndarray:
         """The style at (x, y) of the pad (each in -1..1) for digit `label`: the digit's mean
-        style moved along its two main axes of variation, to 2.5 standard deviations at the edges."""
+        style moved along its two main axes of variation, to 2 standard deviations at the edges."""
         d = digit_label(label)
         x, y = (float(np.clip(v, -1, 1)) for v in (x, y))
-        spread = self._pad["spread"][d] * 2.5
+        spread = self._pad["spread"][d] * PAD_REACH
         return self._pad["mean"][d] + x * spread[0] * self._pad["axes"][d][0] + y * spread[1] * self._pad["axes"][d][1]
 
     def pad(self, label, x: float, y: float) -> np.ndarray:
@@ -229,18 +230,25 @@ class DigitWriter(Predictor):
     predict = read
 
     def _like(self, drawn: Handwriting, label: int, count: int, seed: int, candidates: int) -> np.ndarray:
-        """`count` pictures of `label` in the handwriting `drawn`: the drawn digit's own label is
-        first written from its own style; the others are the new digits of `label` (of
-        `candidates`) whose stroke width, slant and width stand where the drawing's stand among
-        their own digit's (the card's `handwriting`: each measure counted in standard deviations
-        from its digit's mean), closest first."""
+        """`count` pictures of `label` in the handwriting `drawn`. The drawn digit's own label is
+        first written from its own style. Otherwise the style of a drawn digit also holds which
+        digit it is (a 7's style written as a 4 still looks like a 7), but how it differs from
+        its digit's mean style (the card's `pad`) carries over: `candidates` new styles of
+        `label`, half moved by half that difference and half by all of it, are written, and
+        those the judge reads as `label` are ranked by how close their stroke width, slant and
+        width stand to the drawing's, each measure counted in standard deviations from its own
+        digit's mean (the card's `handwriting`)."""
         stats = self.card["handwriting"]
         mean, std = np.asarray(stats["mean"]), np.maximum(np.asarray(stats["std"]), 1e-6)
         target = (np.array([drawn.measures[m] for m in MEASURES]) - mean[drawn.label]) / std[drawn.label]
-        labels = np.full(max(candidates, count), label)
-        pictures = self.decode(self.styles(labels, seed + 1000 * label), labels)
+        n = max(candidates, count)
+        shift = drawn.style - self._pad["mean"][drawn.label]
+        weights = np.repeat([0.5, 1.0], [n // 2, n - n // 2])[:, None]
+        moved = self.styles(np.full(n, label), seed + 1000 * label) + weights * shift
+        pictures = self.decode(moved, np.full(n, label))
         z = (np.array([[handwriting(p)[m] for m in MEASURES] for p in pictures]) - mean[label]) / std[label]
-        ranked = pictures[np.argsort(((z - target) ** 2).sum(1), kind="stable")]
+        wrong = self.recognize(pictures)[1].argmax(1) != label
+        ranked = pictures[np.lexsort((((z - target) ** 2).sum(1), wrong))]  # read right first, then closest
         if label == drawn.label:
             ranked = np.concatenate([self.decode(drawn.style[None], [label]), ranked])
         return ranked[:count]

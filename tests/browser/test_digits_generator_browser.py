@@ -52,9 +52,11 @@ def test_pick_drag_draw_and_hunt(server, playwright):
         area = page.locator(".mlexp-style-area").bounding_box()
         page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
         page.mouse.down()
-        page.mouse.move(area["x"] + area["width"] - 4, area["y"] + 10, steps=8)
+        page.mouse.move(area["x"] + area["width"] * 0.8, area["y"] + area["height"] * 0.3, steps=8)
         page.mouse.up()
         page.wait_for_function("([img, old]) => img.src !== old", arg=[seen.element_handle(), before])
+        page.get_by_role("button", name="Morph").click()
+        assert len(wait_for_digits(page, 1, 9)) == 9
 
         pad(page).scroll_into_view_if_needed()
         draw(page, place(DIGITS["7"], 40, 30, 120))
@@ -67,6 +69,7 @@ def test_pick_drag_draw_and_hunt(server, playwright):
         page.wait_for_function("() => /fooled the recognizer/.test(document.querySelector('.mlexp-writer').innerText)")
         if screenshot_folder():
             screenshot_folder().mkdir(parents=True, exist_ok=True)
+            page.set_viewport_size({"width": 1100, "height": 1400})  # the whole dashboard in view
             page.locator(".mlexp-writer").screenshot(path=str(screenshot_folder() / "digits_generator.png"))
         page.set_viewport_size({"width": 390, "height": 844})  # a phone: the parts stack, nothing sideways
         page.wait_for_function("() => document.documentElement.scrollWidth <= 391")
