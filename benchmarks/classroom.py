@@ -729,7 +729,8 @@ SHOWN = """() => !!document.querySelector('.mlexp-answer, .mlexp-gesture, .mlexp
 def browser_student(target: Target, activity: str, experiment: str, ready: threading.Event, go: threading.Event,
                     stop_at: list, material: Material, out: dict) -> None:
     """One headless Chromium (Playwright, sync, in its own thread): for draw (and mixed), stroke
-    end -> bars changed in the DOM; for arrive, page opened -> dashboard usable; for camera,
+    end -> bars changed in the DOM; for write, digit pressed -> the new row on the page; for
+    arrive, page opened -> dashboard usable; for camera,
     frame sent -> ack seen on its websocket, and its acks per second. It sets `ready` once its
     page works (arrive: once started), acts from `go` until `stop_at[0]`; results go to `out`."""
     from drawing import INTERACTIVE  # noqa: PLC0415
@@ -869,7 +870,7 @@ async def run_class(target: Target, activity: str, students: int, seconds: float
     records = [Record(kind) for kind in kinds]
     window, resources = Window(), Resources(target.pid)
     browser_ready, go, out, stop_at = threading.Event(), threading.Event(), {}, [float("inf")]
-    browser_kind = beside or ("arrive" if activity == "arrive" else ("camera" if activity == "camera" else "draw"))
+    browser_kind = beside or (activity if activity in ("arrive", "camera", "write") else "draw")
     thread = None
     if browser:
         experiment = arrive_on if browser_kind == "arrive" else (
@@ -989,7 +990,7 @@ def arguments(argv=None) -> argparse.Namespace:
                    '("notebooks/" for `mlexp demo`; default: detected)')
     p.add_argument("--dashboard", help="the experiment to open (default: one per activity)")
     p.add_argument("--no-browser", dest="browser", action="store_false", help="no real Chromium student")
-    p.add_argument("--browser-activity", choices=("draw", "camera"), dest="beside",
+    p.add_argument("--browser-activity", choices=("draw", "camera", "write"), dest="beside",
                    help="what the Chromium student does (default: the class's activity; draw for mixed)")
     return p.parse_args(argv)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import mlexp
+from widgets.digit_writer_view import FRAMES
 
 from drawings import DIGITS, place
 from voila_server import draw, launch_chromium, pad, screenshot_folder, wait_for_pad, watch
@@ -30,7 +31,6 @@ def wait_for_digits(page, index: int, count: int) -> list[tuple[str, bool]]:
 
 
 def test_pick_drag_draw_and_hunt(server, playwright):
-    steps = mlexp.load("digits_generator").steps
     browser = launch_chromium(playwright)
     try:
         page = browser.new_page(viewport={"width": 1100, "height": 900})
@@ -44,7 +44,7 @@ def test_pick_drag_draw_and_hunt(server, playwright):
         assert sum(right and text.startswith("7") for text, right in captions) >= 7, captions
         size = strip(page, 0).locator(".mlexp-digit-picture").first.evaluate("e => e.clientWidth")
         last_row = strip(page, 0).locator(".mlexp-digit-picture").first.evaluate("e => e.style.backgroundPosition")
-        assert last_row.endswith(f"-{steps * size}px"), last_row  # played down to the last step
+        assert last_row.endswith(f"-{(FRAMES - 1) * size}px"), last_row  # played down to the last step
 
         seen = page.locator(".mlexp-writer img.mlexp-seen")
         before = seen.get_attribute("src")

@@ -12,6 +12,7 @@ from PIL import Image
 import mlexp
 from widgets import DigitWriterView, DrawingPad
 from widgets.digit_strip import DigitStrip, sheet
+from widgets.digit_writer_view import FRAMES
 
 from drawings import DIGITS, place
 from helpers import send
@@ -46,8 +47,10 @@ def test_a_sheet_has_a_row_per_step_and_a_column_per_digit():
 
 def test_picking_a_digit_plays_a_row_of_new_ones_with_their_verdicts(view, model):
     view.pick(7)
-    assert (view.strip.count, view.strip.frames) == (8, model.steps + 1)
-    assert picture(view.strip.sheet).shape == ((model.steps + 1) * 28, 8 * 28)
+    assert (view.strip.count, view.strip.frames) == (8, FRAMES) and model.steps + 1 > FRAMES
+    assert picture(view.strip.sheet).shape == (FRAMES * 28, 8 * 28)
+    rows = picture(view.strip.sheet).reshape(FRAMES, 28, 8 * 28)
+    assert np.abs(rows[0].astype(int) - rows[-1]).mean() > 5  # from noise to the digits
     captions = view.strip.captions
     assert len(captions) == 8 and sum(c["right"] for c in captions) >= 7
     assert all(c["text"].startswith("7 ") for c in captions if c["right"])
