@@ -72,6 +72,17 @@ def in_kernel() -> dict[str, dict]:
     return {COLUMNS[0]: litert, COLUMNS[1]: {ONE: timings(keras_digit, 50), ROW: NONE, PAD: NONE, STYLE: NONE}}
 
 
+def press_for_row(page, digit: int, timeout: float = 60_000) -> float:
+    """Press a digit button of the dashboard; ms until the new row's pictures are on the page."""
+    page.evaluate("() => { window.t0 = performance.now(); window.old = "
+                  "document.querySelector('.mlexp-digit-picture')?.style.backgroundImage; }")
+    page.get_by_role("button", name=str(digit), exact=True).click()
+    return page.wait_for_function(
+        "() => { const p = document.querySelector('.mlexp-digit-picture');"
+        " return p && p.style.backgroundImage !== window.old && performance.now() - window.t0; }",
+        timeout=timeout).json_value()
+
+
 def in_browser(name: str, server, browser, link: dict | None = None) -> dict:
     """(b) and (c), or with `link` (CDP network conditions) (d): the dashboard in Chromium."""
     page = browser.new_page(viewport={"width": 1100, "height": 900})
@@ -84,12 +95,7 @@ def in_browser(name: str, server, browser, link: dict | None = None) -> dict:
         cdp.send("Network.emulateNetworkConditions", link)
     picks, drags, sheets = [], [], []
     for i in range(ROUNDS):
-        page.evaluate("() => { window.t0 = performance.now(); window.old = "
-                      "document.querySelector('.mlexp-digit-picture')?.style.backgroundImage; }")
-        page.get_by_role("button", name=str(i % 10), exact=True).click()
-        picks.append(page.wait_for_function(
-            "() => { const p = document.querySelector('.mlexp-digit-picture');"
-            " return p && p.style.backgroundImage !== window.old && performance.now() - window.t0; }").json_value())
+        picks.append(press_for_row(page, i % 10))
         sheets.append(page.evaluate("() => document.querySelector('.mlexp-digit-picture').style.backgroundImage"
                                     ".length"))
     area = page.locator(".mlexp-style-area")

@@ -134,6 +134,20 @@ def let_go(widget: w.Widget) -> None:
             value.callbacks = []
 
 
+def ink_picture(ink: np.ndarray) -> Image.Image:
+    """A grey picture, dark ink on white, of an array in [0, 1] with ink high (a model's 28x28
+    input, a generated digit, a sheet of them)."""
+    return Image.fromarray(np.round(255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8), "L")
+
+
+def ink_png(ink: np.ndarray, scale: int = 1) -> bytes:
+    """PNG bytes of `ink_picture(ink)`, `scale` times larger (each pixel a square)."""
+    image = ink_picture(ink)
+    out = io.BytesIO()
+    image.resize((image.width * scale, image.height * scale), Image.NEAREST).save(out, "PNG")
+    return out.getvalue()
+
+
 SHOWN = 360  # pixels: the longer side of the photo as shown
 REGION_COLOR = "#1f6fc5"  # the region a photo model read, outlined on the photo
 

@@ -3,13 +3,13 @@ square to drag a dot through (x and y, each -1..1)."""
 from __future__ import annotations
 
 import base64
-import io
 from pathlib import Path
 
 import anywidget
 import numpy as np
-from PIL import Image
 from traitlets import Float, Int, List, Unicode
+
+from .common import ink_png
 
 HERE = Path(__file__).parent
 
@@ -22,9 +22,7 @@ def sheet(frames: np.ndarray) -> str:
         frames = frames[None]
     f, n, h, w = frames.shape
     grid = frames.transpose(0, 2, 1, 3).reshape(f * h, n * w)
-    buffer = io.BytesIO()
-    Image.fromarray(np.round(255 * (1 - grid)).astype(np.uint8), "L").save(buffer, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/png;base64," + base64.b64encode(ink_png(grid)).decode()
 
 
 class DigitStrip(anywidget.AnyWidget):

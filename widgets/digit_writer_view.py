@@ -5,27 +5,17 @@ handwriting; hunt for digits that fool the recognizer."""
 from __future__ import annotations
 
 import html
-import io
 
 import ipywidgets as w
 import numpy as np
-from PIL import Image
 
-from .common import expected, html_box, notice, sentence, stylesheet
+from .common import expected, html_box, ink_png, notice, sentence, stylesheet
 from .digit_strip import DigitStrip, StylePad
 from .drawing_pad import DrawingPad
 
 DIGITS = [str(d) for d in range(10)]
 MIN_EXTENT = 8  # pad pixels: a drawing smaller than this is a dot (a click with a little jitter)
 FRAMES = 6  # steps of the making shown (the first, the last and evenly between): half the work and bytes of all 11
-
-
-def png(picture: np.ndarray, scale: int = 4) -> bytes:
-    """PNG bytes of a (28, 28) picture in [0, 1] (ink high), dark on white, `scale` times larger."""
-    image = Image.fromarray(np.round(255 * (1 - np.clip(picture, 0, 1))).astype(np.uint8), "L")
-    buffer = io.BytesIO()
-    image.resize((image.width * scale, image.height * scale), Image.NEAREST).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def verdict(written) -> tuple[str, bool]:
@@ -45,7 +35,7 @@ class DigitWriterView(w.VBox):
 
     def __init__(self, writer, caption: str = "", row: int = 8, hunt: int = 200, shown_mistakes: int = 8):
         self.writer, self.row, self.hunt_size, self.shown_mistakes = writer, row, hunt, shown_mistakes
-        self.label, self.seed, self.presses = 3, 0, 0
+        self.label, self.seed, self.presses, self.hunts = 3, 0, 0, 0
         self.buttons = [w.Button(description=d, layout=w.Layout(width="34px")) for d in DIGITS]
         for button in self.buttons:
             button.on_click(lambda b: self.pick(int(b.description)))
@@ -124,7 +114,7 @@ class DigitWriterView(w.VBox):
         """The digit at the dot of the pad, for the digit last picked."""
         try:
             self.pad_at = self.writer.pad_style(self.label, self.style_pad.x, self.style_pad.y)
-            self.at_pad.value = png(self.writer.decode(self.pad_at[None], [self.label])[0])
+            self.at_pad.value = ink_png(self.writer.decode(self.pad_at[None], [self.label])[0], scale=4)
             self.pad_note.value = notice(f"A {self.label}: across the pad go its two main ways of varying.")
         except Exception as error:
             self._said(self.pad_note, error)
@@ -164,7 +154,7 @@ class DigitWriterView(w.VBox):
 
     def hunt(self, seed: int | None = None) -> None:
         """Write `hunt` new digits (of every kind) and show those the recognizer reads wrong."""
-        self.hunts = getattr(self, "hunts", 0) + 1
+        self.hunts += 1
         seed = 10_000 + self.hunts if seed is None else seed
         labels = np.random.default_rng(seed).integers(0, 10, self.hunt_size)
         try:

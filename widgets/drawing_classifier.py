@@ -2,22 +2,14 @@
 from __future__ import annotations
 
 import html
-import io
 from typing import Callable
 
 import ipywidgets as w
 import numpy as np
-from PIL import Image
 
-from .common import expected, html_box, notice, sentence, stylesheet
+from .common import expected, html_box, ink_png, notice, sentence, stylesheet
 from .drawing_pad import DrawingPad
 from .probability_bars import ProbabilityBars
-
-
-def _png(image: np.ndarray) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray((255 * (1 - np.clip(image, 0, 1))).astype(np.uint8)).save(out, format="PNG")
-    return out.getvalue()
 
 
 class DrawingClassifier(w.HBox):
@@ -50,7 +42,7 @@ class DrawingClassifier(w.HBox):
     def _show(self, big: str, note: str, probabilities=None, seen: np.ndarray | None = None) -> None:
         """Show the answer, a note (or none), the input the model saw (blank if none) and the
         bars. The bars go last: they are what tests and benchmarks wait for."""
-        self.seen.value = _png(np.zeros((28, 28)) if seen is None else seen)
+        self.seen.value = ink_png(np.zeros((28, 28)) if seen is None else seen)
         self.answer.value = f'<div class="big">{html.escape(big)}</div>'
         self.status.value = notice(note)
         self.bars.show(probabilities or {})

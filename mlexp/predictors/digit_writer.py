@@ -15,7 +15,7 @@ from PIL import Image
 from mlexp.core.errors import MlexpError
 from mlexp.core.files import byte_size
 from mlexp.core.litert import LiteRTModel, Predictor, Result
-from mlexp.core.metrics import frechet_distance
+from mlexp.core.metrics import accuracy_report, frechet_distance
 from mlexp.data import load_mnist
 from mlexp.inputs.drawings import image_to_mnist
 
@@ -238,6 +238,9 @@ class DigitWriter(Predictor):
         those the judge reads as `label` are ranked by how close their stroke width, slant and
         width stand to the drawing's, each measure counted in standard deviations from its own
         digit's mean (the card's `handwriting`)."""
+        own = self.decode(drawn.style[None], [label]) if label == drawn.label else np.zeros((0, 28, 28), np.float32)
+        if len(own) >= count:
+            return own
         stats = self.card["handwriting"]
         mean, std = np.asarray(stats["mean"]), np.maximum(np.asarray(stats["std"]), 1e-6)
         target = (np.array([drawn.measures[m] for m in MEASURES]) - mean[drawn.label]) / std[drawn.label]
@@ -249,9 +252,7 @@ class DigitWriter(Predictor):
         z = (np.array([[handwriting(p)[m] for m in MEASURES] for p in pictures]) - mean[label]) / std[label]
         wrong = self.recognize(pictures)[1].argmax(1) != label
         ranked = pictures[np.lexsort((((z - target) ** 2).sum(1), wrong))]  # read right first, then closest
-        if label == drawn.label:
-            ranked = np.concatenate([self.decode(drawn.style[None], [label]), ranked])
-        return ranked[:count]
+        return np.concatenate([own, ranked])[:count]
 
     def in_style(self, picture, seed: int = 0, candidates: int = CANDIDATES) -> tuple[Handwriting, np.ndarray]:
         """(the picture read, ten pictures 0-9 in its handwriting): see `_like`. BadDrawing if
@@ -277,13 +278,11 @@ class DigitWriter(Predictor):
             f, p = self.recognize(self.decode(self.styles(chunk, seed + i), chunk))
             features.append(f)
             said.append(p.argmax(1))
-        said = np.concatenate(said)
+        report = accuracy_report(labels, np.concatenate(said), DIGITS)
         _, (x_test, _) = load_mnist()
         test = np.concatenate([self.recognize(x_test[i : i + batch] / 255.0)[0] for i in range(0, len(x_test), batch)])
-        return {"recognized": float((said == labels).mean()),
-                "fcd": frechet_distance(np.concatenate(features), test),
-                "n": int(len(labels)), "steps": self.steps if self.flow else 1,
-                "per_digit": {str(d): float((said[labels == d] == d).mean()) for d in range(10)}}
+        return {"recognized": report["accuracy"], "fcd": frechet_distance(np.concatenate(features), test),
+                "n": report["n"], "steps": self.steps if self.flow else 1, "per_digit": report["per_class"]}
 
     @staticmethod
     def summary(report: dict) -> str:

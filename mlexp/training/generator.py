@@ -10,8 +10,6 @@
 - `SampleGrid`: a callback that shows one digit of each kind after every epoch."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import time
 from pathlib import Path
@@ -19,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from IPython.display import HTML, display
 
-from mlexp.core.metrics import frechet_distance, nearest_distances  # noqa: F401 (gen.nearest_distances)
-from mlexp.training.helpers import LiveProgress, _png, platform_versions  # noqa: TID253 (the TensorFlow side)
+from mlexp.core.metrics import accuracy_report, frechet_distance, nearest_distances  # noqa: F401 (gen.nearest_distances)
+from mlexp.training.helpers import LiveProgress, _png, litert_bytes, platform_versions  # noqa: TID253 (TensorFlow side)
 from mlexp.training.tf import keras, tf  # noqa: TID253
 
 DIGIT_COUNT = 10
@@ -150,19 +148,14 @@ class FlowMatching(keras.Model):
 
 def flow_styles(velocity, labels, steps: int, seed: int = 0) -> np.ndarray:
     """Styles for the digits `labels`: N(0, 1) noise carried by `steps` Euler steps of
-    `velocity(z, t, one_hot)` (a Keras model or any function of numpy arrays)."""
+    `velocity(z, t, one_hot)`, a Keras model."""
     rng = np.random.default_rng(seed)
     hot = one_hot(labels)
-    z = rng.standard_normal((len(hot), velocity_width(velocity))).astype(np.float32)
+    z = rng.standard_normal((len(hot), int(velocity.inputs[0].shape[-1]))).astype(np.float32)
     for k in range(steps):
         t = np.full((len(z), 1), k / steps, np.float32)
         z = z + np.asarray(velocity([z, t, hot]), np.float32) / steps
     return z
-
-
-def velocity_width(velocity) -> int:
-    """The style size a Keras velocity model works on."""
-    return int(velocity.inputs[0].shape[-1])
 
 
 def fit_generator(model: keras.Model, data: tf.data.Dataset, epochs: int, learning_rate=1e-3,
@@ -214,11 +207,9 @@ class Judge:
     def score(self, images, labels) -> dict:
         """recognized, fcd and the share recognized of each digit."""
         features, probabilities = self.features(images)
-        said = probabilities.argmax(1)
-        labels = np.asarray(labels)
-        per_digit = {str(d): float((said[labels == d] == d).mean()) for d in range(DIGIT_COUNT)}
-        return {"recognized": float((said == labels).mean()), "fcd": frechet_distance(features, self.test_features),
-                "per_digit": per_digit}
+        report = accuracy_report(np.asarray(labels), probabilities.argmax(1), [str(d) for d in range(DIGIT_COUNT)])
+        return {"recognized": report["accuracy"], "fcd": frechet_distance(features, self.test_features),
+                "per_digit": report["per_class"]}
 
 
 def pad_axes(styles: np.ndarray, labels) -> dict:
@@ -268,23 +259,13 @@ class SampleGrid(keras.callbacks.Callback):
             self.view.update(digit_grid(self.sample(), self.columns, f"after epoch {epoch + 1}"))
 
 
-@contextlib.contextmanager
-def timed(results: dict, key: str):
-    """Adds the seconds the block took to results[key]."""
-    started = time.time()
-    yield
-    results[key] = results.get(key, 0.0) + time.time() - started
-
-
 def export_generator(out: Path, models: dict[str, keras.Model], card: dict) -> Path:
     """Write each model as <name>.keras and <name>.tflite, and card.json, to `out`."""
     out.mkdir(parents=True, exist_ok=True)
     files = {}
     for name, model in models.items():
         model.save(out / f"{name}.keras")
-        converter = tf.lite.TFLiteConverter.from_keras_model(model)
-        with contextlib.redirect_stdout(io.StringIO()):
-            (out / f"{name}.tflite").write_bytes(converter.convert())
+        (out / f"{name}.tflite").write_bytes(litert_bytes(model))
         files.update({f: (out / f).stat().st_size for f in (f"{name}.keras", f"{name}.tflite")})
     card = {**card, "files": files, **platform_versions()}
     (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")

@@ -382,6 +382,13 @@ def export_checked(model, name: str, out_dir, card: dict, runtime_model: keras.M
     return report
 
 
+def litert_bytes(model: keras.Model) -> bytes:
+    """A Keras model converted to a LiteRT (.tflite) file's bytes, quietly."""
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    with contextlib.redirect_stdout(io.StringIO()):  # the converter lists every tensor
+        return converter.convert()
+
+
 def export(model: keras.Model, name: str, out_dir: str | Path | None, card: dict,
            runtime_model: keras.Model | None = None, runtime_file: str = "model.tflite") -> Path:
     """Write model.keras (weights, no optimizer), `runtime_file` (LiteRT, of `runtime_model`,
@@ -394,9 +401,7 @@ def export(model: keras.Model, name: str, out_dir: str | Path | None, card: dict
     # Convert the file as saved and loaded back: set_weights does not finish preprocessing layers
     # (an adapted Normalization keeps its initial mean and variance until it is loaded from a file).
     saved = keras.saving.load_model(out / "model.keras", safe_mode=True, compile=False)
-    converter = tf.lite.TFLiteConverter.from_keras_model(runtime_model or saved)
-    with contextlib.redirect_stdout(io.StringIO()):  # the converter lists every tensor
-        (out / runtime_file).write_bytes(converter.convert())
+    (out / runtime_file).write_bytes(litert_bytes(runtime_model or saved))
     card = {
         "name": name,
         **card,

@@ -10,7 +10,7 @@ import mlexp
 from widgets.digit_writer_view import FRAMES
 
 from drawings import DIGITS, place
-from voila_server import draw, launch_chromium, pad, screenshot_folder, wait_for_pad, watch
+from voila_server import draw, launch_chromium, pad, picture_and_phone, wait_for_pad, watch
 
 pytestmark = pytest.mark.browser
 STRIPS = ".mlexp-digit-strip"
@@ -67,14 +67,8 @@ def test_pick_drag_draw_and_hunt(server, playwright):
 
         page.get_by_role("button", name="Hunt for mistakes").click()
         page.wait_for_function("() => /fooled the recognizer/.test(document.querySelector('.mlexp-writer').innerText)")
-        if screenshot_folder():
-            screenshot_folder().mkdir(parents=True, exist_ok=True)
-            page.set_viewport_size({"width": 1100, "height": 1400})  # the whole dashboard in view
-            page.locator(".mlexp-writer").screenshot(path=str(screenshot_folder() / "digits_generator.png"))
-        page.set_viewport_size({"width": 390, "height": 844})  # a phone: the parts stack, nothing sideways
-        page.wait_for_function("() => document.documentElement.scrollWidth <= 391")
-        if screenshot_folder():
-            page.screenshot(path=str(screenshot_folder() / "digits_generator_phone.png"), full_page=True)
+        page.set_viewport_size({"width": 1100, "height": 1400})  # the whole dashboard in view
+        picture_and_phone(page, "digits_generator", ".mlexp-writer")
         page.close()
         assert not problems, "\n".join(problems)
     finally:

@@ -18,7 +18,7 @@ from camera_page import (
     wait_for_label_and_box,
     write_y4m,
 )
-from voila_server import screenshot_folder, small_picture
+from voila_server import picture_and_phone
 
 pytestmark = pytest.mark.browser
 SIZE, AT, WIDTH = (640, 480), (230, 40), 200  # the frame, where the face photo goes, its width
@@ -47,14 +47,7 @@ def test_a_face_is_boxed_with_its_expression_and_what_the_model_looks_at(data_di
         page.locator("button.mlexp-play").click()
         page.wait_for_function("() => /Make an? .+ face \\(1\\/5\\)/.test("
                                "document.querySelector('.mlexp-face-prompt').innerText)")
-        if screenshot_folder():
-            screenshot_folder().mkdir(parents=True, exist_ok=True)
-            page.locator(".mlexp-face-game").screenshot(path=str(screenshot_folder() / "emotions.png"))
-            small_picture(screenshot_folder() / "emotions.png")
-        page.set_viewport_size({"width": 390, "height": 844})  # a phone: the bars and map go under the preview
-        page.wait_for_function("() => document.documentElement.scrollWidth <= 391")
-        if screenshot_folder():
-            page.screenshot(path=str(screenshot_folder() / "emotions_phone.png"), full_page=True)
+        picture_and_phone(page, "emotions", ".mlexp-face-game", shrink=True)  # on a phone the bars go under
         page.close()
         assert not problems, "\n".join(problems)
     finally:

@@ -198,6 +198,23 @@ def small_picture(path: Path, width: int = 640) -> None:
     picture.quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
+def picture_and_phone(page, name: str, selector: str, shrink: bool = False) -> None:
+    """With MLEXP_SCREENSHOTS, save the dashboard's picture for the README and the gallery
+    (<name>.png, the element `selector`; `shrink`: through `small_picture`); then, on a phone's
+    viewport (390x844), wait until nothing is wider than the screen (the parts stack) and save
+    <name>_phone.png, the whole page."""
+    folder = screenshot_folder()
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.locator(selector).screenshot(path=str(folder / f"{name}.png"))
+        if shrink:
+            small_picture(folder / f"{name}.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("() => document.documentElement.scrollWidth <= 391")
+    if folder:
+        page.screenshot(path=str(folder / f"{name}_phone.png"), full_page=True)
+
+
 def launch_chromium(playwright):
     """Headless Debian Chromium through Playwright (never a downloaded browser)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
